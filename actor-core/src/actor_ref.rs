@@ -1,0 +1,701 @@
+//! Handles to actors: `ActorRef`, `WeakActorRef`, `Recipient`, and the `Ask`
+//! builder.
+//!
+//! An `ActorRef` is a counted handle: when the last one (the registry's and
+//! a supervisor's included) is dropped, the actor drains its mailbox and
+//! stops with [`ExitReason::Normal`](crate::ExitReason::Normal).
+
+use std::fmt;
+use std::future::{Future, IntoFuture};
+use std::pin::Pin;
+use std::task::{Context as TaskContext, Poll};
+use std::time::Duration;
+
+use crate::actor::{Actor, ExitReason, Handler};
+use crate::error::{AskError, SendError, TrySendError};
+use crate::loom::chan::{self, Permit};
+use crate::loom::sync::atomic::Ordering;
+use crate::loom::sync::{Arc, Weak};
+use crate::mailbox::{AskEnvelope, Envelope, TellEnvelope};
+use crate::reply::{ReplyFuture, Slot};
+use crate::runner::Inner;
+
+/// An actor's identity, unique within its system, never reused.
+#[derive(Copy, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ActorId(u64);
+
+impl ActorId {
+    pub(crate) fn new(n: u64) -> Self {
+        ActorId(n)
+    }
+
+    /// The number behind the id.
+    pub fn get(self) -> u64 {
+        self.0
+    }
+}
+
+impl fmt::Debug for ActorId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ActorId({})", self.0)
+    }
+}
+
+impl fmt::Display for ActorId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "#{}", self.0)
+    }
+}
+
+/// Where an actor is in its lifecycle.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ActorStatus {
+    /// `on_start` is running.
+    Starting,
+    /// Handling messages.
+    Running,
+    /// A stop or kill was requested; draining or in `on_stop`.
+    Stopping,
+    /// A supervised actor between incarnations; its mailbox stays open.
+    Restarting,
+    /// Stopped for good.
+    Stopped,
+}
+
+impl fmt::Display for ActorStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ActorStatus::Starting => "starting",
+            ActorStatus::Running => "running",
+            ActorStatus::Stopping => "stopping",
+            ActorStatus::Restarting => "restarting",
+            ActorStatus::Stopped => "stopped",
+        })
+    }
+}
+
+/// A point-in-time view of an actor's mailbox and counters.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActorMetrics {
+    /// Messages waiting now.
+    pub mailbox_len: usize,
+    /// The mailbox's bound.
+    pub mailbox_capacity: usize,
+    /// The deepest the mailbox was seen when the actor picked up a batch.
+    pub mailbox_high_water: usize,
+    /// Messages handled (including ones whose handler panicked).
+    pub processed: u64,
+    /// Restarts by a supervisor.
+    pub restarts: u32,
+    /// The lifecycle status.
+    pub status: ActorStatus,
+}
+
+/// A handle to a running actor: `Clone + Send + Sync`, cheap to clone.
+///
+/// # Examples
+///
+/// ```
+/// use actor_core::prelude::*;
+/// use std::time::Duration;
+///
+/// #[derive(Default)]
+/// struct Counter { n: u64 }
+/// impl Actor for Counter {}
+///
+/// struct Inc(u64);
+/// impl Handler<Inc> for Counter {
+///     type Reply = ();
+///     async fn handle(&mut self, Inc(k): Inc, _ctx: &mut Context<Self>) { self.n += k }
+/// }
+/// struct Get;
+/// impl Handler<Get> for Counter {
+///     type Reply = u64;
+///     async fn handle(&mut self, _: Get, _ctx: &mut Context<Self>) -> u64 { self.n }
+/// }
+///
+/// # #[tokio::main] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let system = ActorSystem::new();
+/// let counter = system.spawn(Counter::default())?;
+/// counter.tell(Inc(2)).await?;
+/// counter.try_tell(Inc(1))?;
+/// assert_eq!(counter.ask(Get).await?, 3);
+/// assert_eq!(counter.ask(Get).timeout(Duration::from_secs(1)).await?, 3);
+/// counter.stop();
+/// assert_eq!(counter.wait_for_stop().await, ExitReason::Normal);
+/// # Ok(()) }
+/// ```
+pub struct ActorRef<A: Actor> {
+    inner: Arc<Inner<A>>,
+}
+
+impl<A: Actor> ActorRef<A> {
+    /// Wraps a cell whose strong count already includes this handle.
+    pub(crate) fn from_inner(inner: Arc<Inner<A>>) -> Self {
+        ActorRef { inner }
+    }
+
+    /// Makes a new counted handle to the cell (from the actor's context).
+    pub(crate) fn acquire(inner: &Arc<Inner<A>>) -> Self {
+        // `Relaxed`: a new handle only needs the count to be atomic; the
+        // decrement that may reach zero is `AcqRel`.
+        inner.strong.fetch_add(1, Ordering::Relaxed);
+        ActorRef { inner: inner.clone() }
+    }
+
+    pub(crate) fn inner(&self) -> &Arc<Inner<A>> {
+        &self.inner
+    }
+
+    /// Sends a message, waiting while the mailbox is full (backpressure).
+    ///
+    /// # Errors
+    ///
+    /// [`SendError::Closed`] with the message if the actor stopped, is
+    /// stopping, or stops while this waits for space.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: if the future is dropped before it completes, the message
+    /// was not enqueued.
+    pub async fn tell<M: Send + 'static>(&self, msg: M) -> Result<(), SendError<M>>
+    where
+        A: Handler<M>,
+    {
+        send_tell(&self.inner, msg).await
+    }
+
+    /// Sends a message if the mailbox has space right now.
+    ///
+    /// # Errors
+    ///
+    /// [`TrySendError::Full`] if the mailbox is at capacity,
+    /// [`TrySendError::Closed`] if the actor stopped or is stopping; both
+    /// hand the message back.
+    pub fn try_tell<M: Send + 'static>(&self, msg: M) -> Result<(), TrySendError<M>>
+    where
+        A: Handler<M>,
+    {
+        try_send_tell(&self.inner, msg)
+    }
+
+    /// Sends a message, waiting at most `timeout` for mailbox space.
+    ///
+    /// # Errors
+    ///
+    /// [`SendError::Timeout`] if the mailbox stayed full, [`SendError::Closed`]
+    /// if the actor stopped; both hand the message back.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe, as [`tell`](Self::tell).
+    pub async fn tell_timeout<M: Send + 'static>(&self, msg: M, timeout: Duration) -> Result<(), SendError<M>>
+    where
+        A: Handler<M>,
+    {
+        send_tell_timeout(&self.inner, msg, timeout).await
+    }
+
+    /// Sends a message and waits for the reply. Await it directly, or set a
+    /// deadline first with [`Ask::timeout`].
+    ///
+    /// # Errors
+    ///
+    /// [`AskError::Stopped`] if the actor stopped before replying,
+    /// [`AskError::Panicked`] if its handler panicked, [`AskError::NoReply`]
+    /// if a delayed reply was dropped, [`AskError::Timeout`] past a deadline.
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future before the message was enqueued sends nothing;
+    /// after that, the actor still handles the message and its reply is
+    /// dropped.
+    pub fn ask<M: Send + 'static>(&self, msg: M) -> Ask<'_, A, M>
+    where
+        A: Handler<M>,
+    {
+        Ask { actor: self, msg, timeout: None, wait_for_space: true }
+    }
+
+    /// Like [`ask`](Self::ask), but fails with [`AskError::Full`] instead of
+    /// waiting for mailbox space.
+    pub fn try_ask<M: Send + 'static>(&self, msg: M) -> Ask<'_, A, M>
+    where
+        A: Handler<M>,
+    {
+        Ask { actor: self, msg, timeout: None, wait_for_space: false }
+    }
+
+    /// Asks the actor to stop: from now on sends get `Closed`; queued
+    /// messages are handled; then `on_stop` runs. Returns at once;
+    /// idempotent. See the stop table in the crate docs.
+    pub fn stop(&self) {
+        self.inner.core.request_stop(false);
+    }
+
+    /// Kills the actor: from now on sends get `Closed`; queued tells become
+    /// dead letters and queued asks fail with [`AskError::Stopped`]; a
+    /// handler suspended at an `.await` is aborted; `on_stop` still runs.
+    /// Returns at once; idempotent.
+    pub fn kill(&self) {
+        self.inner.core.kill();
+    }
+
+    /// Waits until the actor stopped for good (its last `on_stop` finished)
+    /// and returns why. Resolves at once if it already stopped; any number of
+    /// callers may wait.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe.
+    pub async fn wait_for_stop(&self) -> ExitReason {
+        self.inner.core.wait_stopped().await
+    }
+
+    /// The actor's lifecycle status now.
+    pub fn status(&self) -> ActorStatus {
+        self.inner.core.status()
+    }
+
+    /// True until the actor stopped for good.
+    pub fn is_alive(&self) -> bool {
+        self.status() != ActorStatus::Stopped
+    }
+
+    /// The actor's id.
+    pub fn id(&self) -> ActorId {
+        self.inner.core.id
+    }
+
+    /// The registered name, or the actor type's [`Actor::name`].
+    pub fn name(&self) -> &str {
+        &self.inner.core.name
+    }
+
+    /// A handle that accepts only `M`, hiding the actor type.
+    pub fn recipient<M: Send + 'static>(&self) -> Recipient<M>
+    where
+        A: Handler<M>,
+    {
+        Recipient { target: Arc::new(self.clone()) }
+    }
+
+    /// A handle that does not keep the actor alive.
+    pub fn downgrade(&self) -> WeakActorRef<A> {
+        WeakActorRef { inner: Arc::downgrade(&self.inner) }
+    }
+
+    /// Mailbox and counters now.
+    pub fn metrics(&self) -> crate::ActorMetrics {
+        self.inner.core.metrics(self.inner.mailbox_len())
+    }
+}
+
+impl<A: Actor> Clone for ActorRef<A> {
+    fn clone(&self) -> Self {
+        ActorRef::acquire(&self.inner)
+    }
+}
+
+impl<A: Actor> Drop for ActorRef<A> {
+    fn drop(&mut self) {
+        // `AcqRel`: the last holder's sends happen before the stop request.
+        if self.inner.strong.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.inner.core.request_stop(false);
+        }
+    }
+}
+
+impl<A: Actor> PartialEq for ActorRef<A> {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+}
+
+impl<A: Actor> Eq for ActorRef<A> {}
+
+impl<A: Actor> fmt::Debug for ActorRef<A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ActorRef")
+            .field("id", &self.id())
+            .field("name", &self.name())
+            .field("status", &self.status())
+            .finish()
+    }
+}
+
+pub(crate) async fn send_tell<A: Handler<M>, M: Send + 'static>(inner: &Inner<A>, msg: M) -> Result<(), SendError<M>> {
+    if !inner.core.is_accepting() {
+        return Err(SendError::Closed(msg));
+    }
+    match inner.tx.reserve().await {
+        Ok(permit) => {
+            permit.send(Box::new(TellEnvelope(msg)));
+            Ok(())
+        }
+        Err(_) => Err(SendError::Closed(msg)),
+    }
+}
+
+pub(crate) fn try_send_tell<A: Handler<M>, M: Send + 'static>(inner: &Inner<A>, msg: M) -> Result<(), TrySendError<M>> {
+    if !inner.core.is_accepting() {
+        return Err(TrySendError::Closed(msg));
+    }
+    match inner.tx.try_reserve() {
+        Ok(permit) => {
+            permit.send(Box::new(TellEnvelope(msg)));
+            Ok(())
+        }
+        Err(chan::TrySendError::Full(())) => Err(TrySendError::Full(msg)),
+        Err(chan::TrySendError::Closed(())) => Err(TrySendError::Closed(msg)),
+    }
+}
+
+pub(crate) async fn send_tell_timeout<A: Handler<M>, M: Send + 'static>(
+    inner: &Inner<A>,
+    msg: M,
+    timeout: Duration,
+) -> Result<(), SendError<M>> {
+    if !inner.core.is_accepting() {
+        return Err(SendError::Closed(msg));
+    }
+    match tokio::time::timeout(timeout, inner.tx.reserve()).await {
+        Ok(Ok(permit)) => {
+            permit.send(Box::new(TellEnvelope(msg)));
+            Ok(())
+        }
+        Ok(Err(_)) => Err(SendError::Closed(msg)),
+        Err(_) => Err(SendError::Timeout(msg)),
+    }
+}
+
+/// A pending `ask`: set a deadline with [`timeout`](Ask::timeout), then
+/// `.await` it.
+#[must_use = "an ask does nothing until it is awaited"]
+pub struct Ask<'a, A: Handler<M>, M: Send + 'static> {
+    actor: &'a ActorRef<A>,
+    msg: M,
+    timeout: Option<Duration>,
+    wait_for_space: bool,
+}
+
+impl<'a, A: Handler<M>, M: Send + 'static> Ask<'a, A, M> {
+    /// Fails with [`AskError::Timeout`] if no reply came within `timeout`,
+    /// counted from the first poll and covering the wait for mailbox space.
+    /// A zero timeout fails at once without sending.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+}
+
+impl<A: Handler<M>, M: Send + 'static> fmt::Debug for Ask<'_, A, M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Ask")
+            .field("actor", &self.actor.id())
+            .field("message", &std::any::type_name::<M>())
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+impl<'a, A: Handler<M>, M: Send + 'static> IntoFuture for Ask<'a, A, M> {
+    type Output = Result<A::Reply, AskError>;
+    type IntoFuture = AskFuture<'a, A, M>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        AskFuture {
+            state: AskState::Init { msg: self.msg },
+            actor: &self.actor.inner,
+            timeout: self.timeout,
+            deadline: None,
+            wait_for_space: self.wait_for_space,
+        }
+    }
+}
+
+type ReserveFuture<'a, A> =
+    Pin<Box<dyn Future<Output = Result<Permit<'a, Envelope<A>>, chan::SendError<()>>> + Send + 'a>>;
+
+enum AskState<'a, A: Handler<M>, M: Send + 'static> {
+    Init { msg: M },
+    Reserving { reserve: ReserveFuture<'a, A>, msg: M },
+    Waiting(ReplyFuture<A::Reply>),
+    Done,
+}
+
+/// The future of an [`Ask`].
+#[must_use = "futures do nothing unless polled"]
+pub struct AskFuture<'a, A: Handler<M>, M: Send + 'static> {
+    state: AskState<'a, A, M>,
+    actor: &'a Arc<Inner<A>>,
+    timeout: Option<Duration>,
+    deadline: Option<Pin<Box<tokio::time::Sleep>>>,
+    wait_for_space: bool,
+}
+
+// Nothing in an `AskFuture` is ever pinned in place: the message is moved,
+// never polled, and every inner future is boxed.
+impl<A: Handler<M>, M: Send + 'static> Unpin for AskFuture<'_, A, M> {}
+
+impl<A: Handler<M>, M: Send + 'static> fmt::Debug for AskFuture<'_, A, M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AskFuture").field("actor", &self.actor.core.id).finish_non_exhaustive()
+    }
+}
+
+impl<'a, A: Handler<M>, M: Send + 'static> AskFuture<'a, A, M> {
+    fn enqueue(&mut self, permit: Permit<'_, Envelope<A>>, msg: M) {
+        let slot = Slot::new();
+        permit.send(Box::new(AskEnvelope::<A, M>::new(msg, slot.clone())));
+        self.state = AskState::Waiting(ReplyFuture::new(slot));
+    }
+}
+
+impl<'a, A: Handler<M>, M: Send + 'static> Future for AskFuture<'a, A, M> {
+    type Output = Result<A::Reply, AskError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        let actor: &'a Arc<Inner<A>> = this.actor;
+        loop {
+            match std::mem::replace(&mut this.state, AskState::Done) {
+                AskState::Init { msg } => {
+                    if let Some(t) = this.timeout {
+                        if t.is_zero() {
+                            return Poll::Ready(Err(AskError::Timeout));
+                        }
+                        this.deadline = Some(Box::pin(tokio::time::sleep(t)));
+                    }
+                    if !actor.core.is_accepting() {
+                        return Poll::Ready(Err(AskError::Stopped));
+                    }
+                    match actor.tx.try_reserve() {
+                        Ok(permit) => this.enqueue(permit, msg),
+                        Err(chan::TrySendError::Closed(())) => return Poll::Ready(Err(AskError::Stopped)),
+                        Err(chan::TrySendError::Full(())) if !this.wait_for_space => {
+                            return Poll::Ready(Err(AskError::Full));
+                        }
+                        Err(chan::TrySendError::Full(())) => {
+                            this.state = AskState::Reserving { reserve: Box::pin(actor.tx.reserve()), msg };
+                        }
+                    }
+                }
+                AskState::Reserving { mut reserve, msg } => match reserve.as_mut().poll(cx) {
+                    Poll::Ready(Ok(permit)) => this.enqueue(permit, msg),
+                    Poll::Ready(Err(_)) => return Poll::Ready(Err(AskError::Stopped)),
+                    Poll::Pending => {
+                        this.state = AskState::Reserving { reserve, msg };
+                        return this.poll_deadline(cx);
+                    }
+                },
+                AskState::Waiting(mut reply) => match Pin::new(&mut reply).poll(cx) {
+                    Poll::Ready(out) => return Poll::Ready(out),
+                    Poll::Pending => {
+                        this.state = AskState::Waiting(reply);
+                        return this.poll_deadline(cx);
+                    }
+                },
+                AskState::Done => return Poll::Ready(Err(AskError::Stopped)),
+            }
+        }
+    }
+}
+
+impl<A: Handler<M>, M: Send + 'static> AskFuture<'_, A, M> {
+    fn poll_deadline(&mut self, cx: &mut TaskContext<'_>) -> Poll<Result<A::Reply, AskError>> {
+        let expired = self.deadline.as_mut().is_some_and(|d| d.as_mut().poll(cx).is_ready());
+        if expired {
+            // Dropping the reply future tells the slot the asker is gone.
+            self.state = AskState::Done;
+            return Poll::Ready(Err(AskError::Timeout));
+        }
+        Poll::Pending
+    }
+}
+
+/// A typed call built by the client methods that `#[messages]` generates:
+/// `.await` asks, [`tell`](MessageCall::tell) tells, and
+/// [`timeout`](MessageCall::timeout) asks with a deadline.
+#[must_use = "a message call does nothing until it is awaited or told"]
+pub struct MessageCall<'a, A: Handler<M>, M: Send + 'static> {
+    actor: &'a ActorRef<A>,
+    msg: M,
+}
+
+impl<'a, A: Handler<M>, M: Send + 'static> MessageCall<'a, A, M> {
+    /// A call of `msg` on `actor`.
+    pub fn new(actor: &'a ActorRef<A>, msg: M) -> Self {
+        MessageCall { actor, msg }
+    }
+
+    /// Asks with a deadline, as [`Ask::timeout`].
+    pub fn timeout(self, timeout: Duration) -> Ask<'a, A, M> {
+        self.actor.ask(self.msg).timeout(timeout)
+    }
+
+    /// Sends without waiting for a reply, as [`ActorRef::tell`].
+    ///
+    /// # Errors
+    ///
+    /// As [`ActorRef::tell`].
+    pub async fn tell(self) -> Result<(), SendError<M>> {
+        self.actor.tell(self.msg).await
+    }
+
+    /// Sends if there is space now, as [`ActorRef::try_tell`].
+    ///
+    /// # Errors
+    ///
+    /// As [`ActorRef::try_tell`].
+    pub fn try_tell(self) -> Result<(), TrySendError<M>> {
+        self.actor.try_tell(self.msg)
+    }
+}
+
+impl<'a, A: Handler<M>, M: Send + 'static> IntoFuture for MessageCall<'a, A, M> {
+    type Output = Result<A::Reply, AskError>;
+    type IntoFuture = AskFuture<'a, A, M>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        self.actor.ask(self.msg).into_future()
+    }
+}
+
+impl<A: Handler<M>, M: Send + 'static> fmt::Debug for MessageCall<'_, A, M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MessageCall")
+            .field("actor", &self.actor.id())
+            .field("message", &std::any::type_name::<M>())
+            .finish()
+    }
+}
+
+/// A handle that does not keep its actor alive.
+pub struct WeakActorRef<A: Actor> {
+    inner: Weak<Inner<A>>,
+}
+
+impl<A: Actor> WeakActorRef<A> {
+    /// A counted handle, if some `ActorRef` still holds the actor.
+    pub fn upgrade(&self) -> Option<ActorRef<A>> {
+        let inner = self.inner.upgrade()?;
+        // Increment only from a non-zero count: at zero the actor was
+        // released and is stopping. `Relaxed` as in `ActorRef::acquire`.
+        let mut n = inner.strong.load(Ordering::Relaxed);
+        loop {
+            if n == 0 {
+                return None;
+            }
+            match inner.strong.compare_exchange_weak(n, n + 1, Ordering::Relaxed, Ordering::Relaxed) {
+                Ok(_) => return Some(ActorRef::from_inner(inner)),
+                Err(now) => n = now,
+            }
+        }
+    }
+}
+
+impl<A: Actor> Clone for WeakActorRef<A> {
+    fn clone(&self) -> Self {
+        WeakActorRef { inner: self.inner.clone() }
+    }
+}
+
+impl<A: Actor> fmt::Debug for WeakActorRef<A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WeakActorRef").field("actor", &std::any::type_name::<A>()).finish()
+    }
+}
+
+type BoxSend<'a, M> = Pin<Box<dyn Future<Output = Result<(), SendError<M>>> + Send + 'a>>;
+
+/// What a `Recipient<M>` needs of its actor.
+trait Target<M: Send + 'static>: Send + Sync + 'static {
+    fn tell(&self, msg: M) -> BoxSend<'_, M>;
+    fn try_tell(&self, msg: M) -> Result<(), TrySendError<M>>;
+    fn tell_timeout(&self, msg: M, timeout: Duration) -> BoxSend<'_, M>;
+    fn id(&self) -> ActorId;
+}
+
+impl<A: Handler<M>, M: Send + 'static> Target<M> for ActorRef<A> {
+    fn tell(&self, msg: M) -> BoxSend<'_, M> {
+        Box::pin(send_tell(&self.inner, msg))
+    }
+
+    fn try_tell(&self, msg: M) -> Result<(), TrySendError<M>> {
+        try_send_tell(&self.inner, msg)
+    }
+
+    fn tell_timeout(&self, msg: M, timeout: Duration) -> BoxSend<'_, M> {
+        Box::pin(send_tell_timeout(&self.inner, msg, timeout))
+    }
+
+    fn id(&self) -> ActorId {
+        ActorRef::id(self)
+    }
+}
+
+/// A handle to any actor that handles `M`; keeps the actor alive like an
+/// `ActorRef`.
+pub struct Recipient<M: Send + 'static> {
+    target: Arc<dyn Target<M>>,
+}
+
+impl<M: Send + 'static> Recipient<M> {
+    /// As [`ActorRef::tell`].
+    ///
+    /// # Errors
+    ///
+    /// [`SendError::Closed`] with the message if the actor stopped.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe, as [`ActorRef::tell`].
+    pub async fn tell(&self, msg: M) -> Result<(), SendError<M>> {
+        self.target.tell(msg).await
+    }
+
+    /// As [`ActorRef::try_tell`].
+    ///
+    /// # Errors
+    ///
+    /// `Full` or `Closed`, with the message.
+    pub fn try_tell(&self, msg: M) -> Result<(), TrySendError<M>> {
+        self.target.try_tell(msg)
+    }
+
+    /// As [`ActorRef::tell_timeout`].
+    ///
+    /// # Errors
+    ///
+    /// `Timeout` or `Closed`, with the message.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe, as [`ActorRef::tell`].
+    pub async fn tell_timeout(&self, msg: M, timeout: Duration) -> Result<(), SendError<M>> {
+        self.target.tell_timeout(msg, timeout).await
+    }
+
+    /// The receiving actor's id.
+    pub fn id(&self) -> ActorId {
+        self.target.id()
+    }
+}
+
+impl<M: Send + 'static> Clone for Recipient<M> {
+    fn clone(&self) -> Self {
+        Recipient { target: self.target.clone() }
+    }
+}
+
+impl<M: Send + 'static> fmt::Debug for Recipient<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Recipient")
+            .field("actor", &self.id())
+            .field("message", &std::any::type_name::<M>())
+            .finish()
+    }
+}

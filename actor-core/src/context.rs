@@ -1,0 +1,283 @@
+//! The handler context: the actor's own handle, stop and fail, delayed
+//! replies, timers, attached streams and watches.
+//!
+//! Timers, streams and watches belong to the current incarnation: they are
+//! cancelled when it ends (stop, kill, failure or restart), so a restarted
+//! actor starts with none.
+
+use std::fmt;
+use std::time::Duration;
+
+use futures::{Stream, StreamExt};
+use tokio_util::sync::CancellationToken;
+
+use crate::actor::{Actor, BoxError, ExitReason, Handler};
+use crate::actor_ref::{ActorId, ActorRef, send_tell};
+use crate::error::{ConfigError, error_chain};
+use crate::loom::sync::{Arc, Weak};
+use crate::reply::{ErasedSlot, ReplySender, Slot};
+use crate::runner::Inner;
+use crate::system::ActorSystem;
+
+/// What a watcher receives when a watched actor stopped for good.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Terminated {
+    /// The watched actor.
+    pub id: ActorId,
+    /// Why it stopped.
+    pub reason: ExitReason,
+}
+
+/// A running timer or attached stream; [`cancel`](TimerHandle::cancel) ends
+/// it. Dropping the handle leaves it running until the actor stops.
+#[derive(Debug, Clone)]
+pub struct TimerHandle {
+    token: CancellationToken,
+}
+
+impl TimerHandle {
+    /// Stops the timer (or stream); idempotent.
+    pub fn cancel(&self) {
+        self.token.cancel();
+    }
+
+    /// True once cancelled, by [`cancel`](Self::cancel) or because the
+    /// actor's incarnation ended.
+    pub fn is_cancelled(&self) -> bool {
+        self.token.is_cancelled()
+    }
+}
+
+/// The context a handler or hook runs with.
+pub struct Context<A: Actor> {
+    inner: Arc<Inner<A>>,
+    system: ActorSystem,
+    reply: Option<Arc<dyn ErasedSlot>>,
+    message_type: &'static str,
+    exit: Option<ExitReason>,
+    tasks: Option<CancellationToken>,
+}
+
+impl<A: Actor> Context<A> {
+    pub(crate) fn new(inner: Arc<Inner<A>>, system: ActorSystem) -> Self {
+        Context { inner, system, reply: None, message_type: "", exit: None, tasks: None }
+    }
+
+    /// Called by an envelope before its handler runs.
+    pub(crate) fn begin_message(&mut self, message_type: &'static str, reply: Option<Arc<dyn ErasedSlot>>) {
+        self.message_type = message_type;
+        self.reply = reply;
+    }
+
+    /// The current request's reply side, if nobody took it.
+    pub(crate) fn take_reply(&mut self) -> Option<Arc<dyn ErasedSlot>> {
+        self.reply.take()
+    }
+
+    pub(crate) fn take_exit(&mut self) -> Option<ExitReason> {
+        self.exit.take()
+    }
+
+    /// Cancels the incarnation's timers, streams and watches.
+    pub(crate) fn end_incarnation(&mut self) {
+        if let Some(token) = self.tasks.take() {
+            token.cancel();
+        }
+        self.exit = None;
+        self.reply = None;
+    }
+
+    fn task_token(&mut self) -> CancellationToken {
+        self.tasks.get_or_insert_with(|| self.system.root_token().child_token()).child_token()
+    }
+
+    fn weak(&self) -> Weak<Inner<A>> {
+        Arc::downgrade(&self.inner)
+    }
+
+    /// A counted handle to this actor.
+    pub fn myself(&self) -> ActorRef<A> {
+        ActorRef::acquire(&self.inner)
+    }
+
+    /// This actor's id.
+    pub fn id(&self) -> ActorId {
+        self.inner.core.id
+    }
+
+    /// This actor's name.
+    pub fn name(&self) -> &str {
+        &self.inner.core.name
+    }
+
+    /// The system the actor runs in.
+    pub fn system(&self) -> &ActorSystem {
+        &self.system
+    }
+
+    /// Stops this actor as [`ActorRef::stop`] does: queued messages are
+    /// still handled, then `on_stop` runs. The exit is
+    /// [`ExitReason::Normal`].
+    pub fn stop(&self) {
+        self.inner.core.request_stop(false);
+    }
+
+    /// Ends this incarnation with [`ExitReason::Failed`] once the current
+    /// handler returns; a supervisor treats it as a failure. Queued messages
+    /// stay in the mailbox for a restarted incarnation (or become dead
+    /// letters if the actor stops for good).
+    pub fn fail(&mut self, error: impl Into<BoxError>) {
+        self.exit = Some(ExitReason::Failed(error_chain(&error.into())));
+    }
+
+    /// Takes the right to answer the current ask later, from anywhere. The
+    /// handler's return value is then discarded. For a message that came by
+    /// `tell`, or outside a handler, the sender is a no-op sink.
+    ///
+    /// # Panics
+    ///
+    /// If `R` is not the `Reply` type of the message being handled: that is
+    /// a programmer error the types cannot rule out.
+    #[track_caller]
+    pub fn reply_later<R: Send + 'static>(&mut self) -> ReplySender<R> {
+        let Some(erased) = self.reply.take() else {
+            return ReplySender::new(None);
+        };
+        let reply_type = erased.reply_type();
+        match erased.into_any().downcast::<Slot<R>>() {
+            Ok(slot) => ReplySender::new(Some(slot)),
+            Err(_) => panic!(
+                "reply_later::<{}>() while handling {} whose Reply is {}",
+                std::any::type_name::<R>(),
+                self.message_type,
+                reply_type
+            ),
+        }
+    }
+
+    /// Sends `msg` to this actor after `delay`, unless cancelled first or the
+    /// incarnation ends.
+    pub fn send_after<M: Send + 'static>(&mut self, delay: Duration, msg: M) -> TimerHandle
+    where
+        A: Handler<M>,
+    {
+        let token = self.task_token();
+        let weak = self.weak();
+        let t = token.clone();
+        tokio::spawn(async move {
+            tokio::select! {
+                _ = t.cancelled() => {}
+                _ = tokio::time::sleep(delay) => {
+                    if let Some(inner) = weak.upgrade() {
+                        tokio::select! {
+                            _ = t.cancelled() => {}
+                            _ = send_tell(&inner, msg) => {}
+                        }
+                    }
+                }
+            }
+        });
+        TimerHandle { token }
+    }
+
+    /// Sends `make()` to this actor every `period` (the first after one
+    /// period), waiting for mailbox space each time, until cancelled or the
+    /// incarnation ends. Ticks missed while waiting are not made up.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError::ZeroDuration`] for a zero period.
+    pub fn send_interval<M, F>(&mut self, period: Duration, mut make: F) -> Result<TimerHandle, ConfigError>
+    where
+        A: Handler<M>,
+        M: Send + 'static,
+        F: FnMut() -> M + Send + 'static,
+    {
+        if period.is_zero() {
+            return Err(ConfigError::ZeroDuration { what: "timer period" });
+        }
+        let token = self.task_token();
+        let weak = self.weak();
+        let t = token.clone();
+        tokio::spawn(async move {
+            let start = tokio::time::Instant::now() + period;
+            let mut ticks = tokio::time::interval_at(start, period);
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tokio::select! {
+                    _ = t.cancelled() => return,
+                    _ = ticks.tick() => {}
+                }
+                let Some(inner) = weak.upgrade() else { return };
+                tokio::select! {
+                    _ = t.cancelled() => return,
+                    sent = send_tell(&inner, make()) => if sent.is_err() { return },
+                }
+            }
+        });
+        Ok(TimerHandle { token })
+    }
+
+    /// Delivers every item of `stream` to this actor as a message, in order
+    /// and with backpressure, until the stream ends, the handle is cancelled
+    /// or the incarnation ends.
+    pub fn attach_stream<S>(&mut self, stream: S) -> TimerHandle
+    where
+        S: Stream + Send + 'static,
+        S::Item: Send + 'static,
+        A: Handler<S::Item>,
+    {
+        let token = self.task_token();
+        let weak = self.weak();
+        let t = token.clone();
+        tokio::spawn(async move {
+            let mut stream = std::pin::pin!(stream);
+            loop {
+                let item = tokio::select! {
+                    _ = t.cancelled() => return,
+                    item = stream.next() => match item { Some(item) => item, None => return },
+                };
+                let Some(inner) = weak.upgrade() else { return };
+                tokio::select! {
+                    _ = t.cancelled() => return,
+                    sent = send_tell(&inner, item) => if sent.is_err() { return },
+                }
+            }
+        });
+        TimerHandle { token }
+    }
+
+    /// Delivers [`Terminated`] to this actor when `other` stops for good
+    /// (at once if it already has). Ends with this incarnation.
+    pub fn watch<B: Actor>(&mut self, other: &ActorRef<B>) -> TimerHandle
+    where
+        A: Handler<Terminated>,
+    {
+        let token = self.task_token();
+        let weak = self.weak();
+        let target = other.inner().clone();
+        let t = token.clone();
+        tokio::spawn(async move {
+            let reason = tokio::select! {
+                _ = t.cancelled() => return,
+                reason = target.core.wait_stopped() => reason,
+            };
+            let msg = Terminated { id: target.core.id, reason };
+            drop(target);
+            if let Some(inner) = weak.upgrade() {
+                tokio::select! {
+                    _ = t.cancelled() => {}
+                    _ = send_tell(&inner, msg) => {}
+                }
+            }
+        });
+        TimerHandle { token }
+    }
+}
+
+impl<A: Actor> fmt::Debug for Context<A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Context").field("id", &self.id()).field("name", &self.name()).finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,588 @@
+//! The per-actor task loop and the status word.
+//!
+//! # The status word
+//!
+//! Each actor has one `AtomicU32`: the low bits hold the lifecycle phase,
+//! written only by the actor's own task; the flag bits are requests that any
+//! thread may set with `fetch_or` (`stop`, `kill`, the system's shutdown).
+//! A request is published with `Release` and then the actor's control waker
+//! is woken; the task reads the word with `Acquire` before it waits and again
+//! after registering its waker, so a request is never missed (the
+//! `AtomicWaker` provides the wakeup edge, the word the data edge).
+//!
+//! Senders read the word with `Relaxed`: a `stop()` that returned before a
+//! send started is ordered before it by the caller's own synchronisation, and
+//! coherence makes the send see the flag. A send racing with `stop()` may be
+//! accepted; it is then drained like any queued message.
+//!
+//! # Invariants
+//!
+//! - Only the actor's task moves the lifecycle phase; it reaches `STOPPED`
+//!   once, after the last `on_stop` finished and the mailbox was closed and
+//!   emptied, and only then are `wait_for_stop` waiters released.
+//! - `on_stop` runs exactly once per incarnation, also after a failed start.
+//! - Every envelope leaves the mailbox either handled or rejected (a tell is
+//!   counted as a dead letter, an asker gets `AskError::Stopped`).
+//! - One incarnation's `on_stop` finishes before the next one's `on_start`.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::future::{Future, poll_fn};
+use std::ops::ControlFlow;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::{Pin, pin};
+use std::task::{Context as TaskContext, Poll};
+
+use tracing::Instrument;
+
+use crate::actor::{Actor, ExitReason, PanicInfo};
+use crate::actor_ref::{ActorId, ActorMetrics, ActorRef, ActorStatus};
+use crate::context::Context;
+use crate::events;
+use crate::error::{AskError, ConfigError, SpawnError, error_chain, panic_message};
+use crate::loom::AtomicWaker;
+use crate::loom::chan;
+use crate::loom::lock;
+use crate::loom::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use crate::loom::sync::{Arc, Mutex};
+use crate::mailbox::{Envelope, MAX_CAPACITY, MailboxRx};
+use crate::system::ActorSystem;
+
+/// Lifecycle phases (low bits of the status word).
+pub(crate) const PHASE_MASK: u32 = 0b111;
+pub(crate) const STARTING: u32 = 0;
+pub(crate) const RUNNING: u32 = 1;
+pub(crate) const STOPPING: u32 = 2;
+pub(crate) const RESTARTING: u32 = 3;
+pub(crate) const STOPPED: u32 = 4;
+/// Request flags.
+pub(crate) const STOP: u32 = 1 << 3;
+/// With `STOP`: the stop comes from the system or a supervisor.
+pub(crate) const SHUTDOWN: u32 = 1 << 4;
+pub(crate) const KILL: u32 = 1 << 5;
+const CLOSED_FOR_SENDS: u32 = STOP | KILL;
+
+/// The non-generic part of an actor's cell: identity, status word, control
+/// waker, counters and the exit signal.
+pub(crate) struct Core {
+    pub(crate) id: ActorId,
+    pub(crate) name: Cow<'static, str>,
+    pub(crate) parent: Option<ActorId>,
+    /// Holds a registry name (`name`), released when it stops for good.
+    pub(crate) registered: bool,
+    pub(crate) capacity: usize,
+    state: AtomicU32,
+    control: AtomicWaker,
+    pub(crate) processed: AtomicU64,
+    pub(crate) restarts: AtomicU32,
+    pub(crate) high_water: AtomicUsize,
+    pub(crate) drained: AtomicU64,
+    pub(crate) dropped: AtomicU64,
+    exit: Mutex<Option<ExitReason>>,
+    stopped: tokio::sync::Notify,
+}
+
+impl Core {
+    fn new<A: Actor>(id: ActorId, opts: &mut SpawnOptions<A>, capacity: usize) -> Self {
+        Core {
+            id,
+            name: opts.name.take().unwrap_or(Cow::Borrowed(A::name())),
+            parent: opts.parent,
+            registered: opts.registered,
+            capacity,
+            state: AtomicU32::new(STARTING),
+            control: AtomicWaker::new(),
+            processed: AtomicU64::new(0),
+            restarts: AtomicU32::new(0),
+            high_water: AtomicUsize::new(0),
+            drained: AtomicU64::new(0),
+            dropped: AtomicU64::new(0),
+            exit: Mutex::new(None),
+            stopped: tokio::sync::Notify::new(),
+        }
+    }
+
+    /// Reads the word for a wait decision. `Acquire`: pairs with the
+    /// `Release` of `signal`, so the request's context is visible.
+    pub(crate) fn load(&self) -> u32 {
+        self.state.load(Ordering::Acquire)
+    }
+
+    /// True while the mailbox takes new messages. `Relaxed`: see the module
+    /// docs; the edge comes from the caller's own ordering with `stop()`.
+    pub(crate) fn is_accepting(&self) -> bool {
+        let s = self.state.load(Ordering::Relaxed);
+        s & CLOSED_FOR_SENDS == 0 && s & PHASE_MASK != STOPPED
+    }
+
+    /// Sets request bits and wakes the actor. `Release`: publishes the
+    /// request to the task's `Acquire` load.
+    pub(crate) fn signal(&self, bits: u32) {
+        let prev = self.state.fetch_or(bits, Ordering::Release);
+        if prev & bits != bits {
+            self.control.wake();
+        }
+    }
+
+    /// `stop()`: no new messages, drain, `on_stop`.
+    pub(crate) fn request_stop(&self, shutdown: bool) {
+        self.signal(if shutdown { STOP | SHUTDOWN } else { STOP });
+    }
+
+    /// `kill()`: no new messages, queued ones rejected, handler aborted.
+    pub(crate) fn kill(&self) {
+        self.signal(KILL);
+    }
+
+    /// Moves the lifecycle phase (the actor's own task only). `AcqRel`:
+    /// keeps request bits set concurrently and publishes the phase.
+    fn set_phase(&self, phase: u32) {
+        let _ = self.state.fetch_update(Ordering::AcqRel, Ordering::Acquire, |s| Some((s & !PHASE_MASK) | phase));
+    }
+
+    /// Clears the request bits for a new incarnation and sets `phase`.
+    /// `AcqRel`: as `set_phase`.
+    fn reopen(&self, phase: u32) {
+        self.state.store(phase, Ordering::Release);
+    }
+
+    /// Registers the task's waker for control signals.
+    pub(crate) fn register(&self, cx: &TaskContext<'_>) {
+        self.control.register(cx.waker());
+    }
+
+    pub(crate) fn status(&self) -> ActorStatus {
+        let s = self.load();
+        match s & PHASE_MASK {
+            STARTING => ActorStatus::Starting,
+            RUNNING if s & CLOSED_FOR_SENDS != 0 => ActorStatus::Stopping,
+            RUNNING => ActorStatus::Running,
+            STOPPING => ActorStatus::Stopping,
+            RESTARTING => ActorStatus::Restarting,
+            _ => ActorStatus::Stopped,
+        }
+    }
+
+    pub(crate) fn exit_reason(&self) -> Option<ExitReason> {
+        lock(&self.exit).clone()
+    }
+
+    /// Records the final exit and releases every waiter.
+    fn set_exit(&self, reason: ExitReason) {
+        *lock(&self.exit) = Some(reason);
+        self.set_phase(STOPPED);
+        self.stopped.notify_waiters();
+    }
+
+    /// Waits until the actor stopped for good.
+    pub(crate) async fn wait_stopped(&self) -> ExitReason {
+        loop {
+            let mut notified = pin!(self.stopped.notified());
+            notified.as_mut().enable();
+            if let Some(reason) = self.exit_reason() {
+                return reason;
+            }
+            notified.await;
+        }
+    }
+
+    pub(crate) fn metrics(&self, mailbox_len: usize) -> ActorMetrics {
+        ActorMetrics {
+            mailbox_len,
+            mailbox_capacity: self.capacity,
+            mailbox_high_water: self.high_water.load(Ordering::Relaxed).max(mailbox_len),
+            processed: self.processed.load(Ordering::Relaxed),
+            restarts: self.restarts.load(Ordering::Relaxed),
+            status: self.status(),
+        }
+    }
+}
+
+impl fmt::Debug for Core {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Core").field("id", &self.id).field("name", &self.name).field("status", &self.status()).finish()
+    }
+}
+
+/// An actor's shared cell: the core plus the typed sending side.
+pub(crate) struct Inner<A: Actor> {
+    pub(crate) core: Core,
+    pub(crate) tx: chan::Sender<Envelope<A>>,
+    /// Live `ActorRef`s (including the registry's and a supervisor's). At
+    /// zero the actor is asked to stop. `AcqRel` on decrement so the last
+    /// holder's sends happen before the stop request.
+    pub(crate) strong: AtomicUsize,
+}
+
+impl<A: Actor> Inner<A> {
+    pub(crate) fn mailbox_len(&self) -> usize {
+        self.tx.max_capacity() - self.tx.capacity()
+    }
+}
+
+/// The system's type-erased view of an actor.
+pub(crate) trait ActorCell: Send + Sync + 'static {
+    fn core(&self) -> &Core;
+    fn mailbox_len(&self) -> usize;
+}
+
+impl<A: Actor> ActorCell for Inner<A> {
+    fn core(&self) -> &Core {
+        &self.core
+    }
+
+    fn mailbox_len(&self) -> usize {
+        Inner::mailbox_len(self)
+    }
+}
+
+/// What a supervisor plugs into a child's runner: after an incarnation ended
+/// (its `on_stop` finished) it yields the next incarnation, or `None` to stop
+/// for good. The mailbox stays open while it decides.
+pub(crate) trait Supervision<A: Actor>: Send + 'static {
+    fn next(&mut self, exit: &ExitReason) -> Pin<Box<dyn Future<Output = Option<A>> + Send + '_>>;
+}
+
+/// How to spawn one actor.
+pub(crate) struct SpawnOptions<A: Actor> {
+    pub(crate) name: Option<Cow<'static, str>>,
+    pub(crate) parent: Option<ActorId>,
+    pub(crate) registered: bool,
+    pub(crate) supervision: Option<Box<dyn Supervision<A>>>,
+}
+
+impl<A: Actor> Default for SpawnOptions<A> {
+    fn default() -> Self {
+        SpawnOptions { name: None, parent: None, registered: false, supervision: None }
+    }
+}
+
+/// Checks a mailbox capacity.
+pub(crate) fn check_capacity(capacity: usize) -> Result<usize, ConfigError> {
+    match capacity {
+        0 => Err(ConfigError::ZeroCapacity { what: "mailbox" }),
+        n if n > MAX_CAPACITY => Err(ConfigError::CapacityTooLarge { what: "mailbox", got: n, max: MAX_CAPACITY }),
+        n => Ok(n),
+    }
+}
+
+/// Spawns an actor on the system. The caller holds whatever lock makes the
+/// spawn atomic with its bookkeeping (the registry's, for named actors).
+pub(crate) fn spawn<A: Actor>(system: &ActorSystem, actor: A, mut opts: SpawnOptions<A>) -> Result<ActorRef<A>, SpawnError> {
+    let capacity = check_capacity(A::MAILBOX)?;
+    let id = system.next_id();
+    let (tx, rx) = chan::channel(capacity);
+    let inner = Arc::new(Inner {
+        core: Core::new(id, &mut opts, capacity),
+        tx,
+        strong: AtomicUsize::new(1),
+    });
+    let cell: Arc<dyn ActorCell> = inner.clone();
+    system.insert_cell(cell)?;
+    let span = tracing::info_span!("actor", actor.id = id.get(), actor.name = %inner.core.name);
+    let runner = Runner { inner: inner.clone(), mailbox: MailboxRx::new(rx), system: system.clone(), finished: false };
+    let task = runner.run(actor, opts.supervision).instrument(span);
+    let handle = system.runtime().spawn(task);
+    system.set_abort_handle(id, handle.abort_handle());
+    Ok(ActorRef::from_inner(inner))
+}
+
+/// Why a guarded poll ended early.
+enum Interrupted {
+    Panicked(String),
+    Killed,
+}
+
+/// Polls a future with panics caught and, if `killable`, a `kill()` request
+/// ending it at its next suspension.
+struct Guarded<'a, F: ?Sized> {
+    fut: Pin<&'a mut F>,
+    core: &'a Core,
+    killable: bool,
+}
+
+impl<F: Future + ?Sized> Future for Guarded<'_, F> {
+    type Output = Result<F::Output, Interrupted>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
+        let this = &mut *self;
+        match catch_unwind(AssertUnwindSafe(|| this.fut.as_mut().poll(cx))) {
+            Ok(Poll::Ready(v)) => Poll::Ready(Ok(v)),
+            Ok(Poll::Pending) => {
+                if this.killable {
+                    this.core.register(cx);
+                    if this.core.load() & KILL != 0 {
+                        return Poll::Ready(Err(Interrupted::Killed));
+                    }
+                }
+                Poll::Pending
+            }
+            Err(payload) => Poll::Ready(Err(Interrupted::Panicked(panic_message(&*payload)))),
+        }
+    }
+}
+
+fn guarded<'a, F: Future + ?Sized>(fut: Pin<&'a mut F>, core: &'a Core, killable: bool) -> Guarded<'a, F> {
+    Guarded { fut, core, killable }
+}
+
+/// What woke the idle message loop.
+enum Wake {
+    Batch,
+    Signal(u32),
+    Closed,
+}
+
+/// The actor's task. Owns the receiving side; its `Drop` settles the actor
+/// if the task is aborted before it finished.
+struct Runner<A: Actor> {
+    inner: Arc<Inner<A>>,
+    mailbox: MailboxRx<A>,
+    system: ActorSystem,
+    finished: bool,
+}
+
+impl<A: Actor> Runner<A> {
+    async fn run(mut self, mut actor: A, mut supervision: Option<Box<dyn Supervision<A>>>) {
+        let mut ctx = Context::new(self.inner.clone(), self.system.clone());
+        let supervised = supervision.is_some();
+        let exit = loop {
+            let exit = self.incarnation(&mut actor, &mut ctx, supervised).await;
+            ctx.end_incarnation();
+            let Some(sup) = supervision.as_mut() else { break exit };
+            self.inner.core.set_phase(RESTARTING);
+            match sup.next(&exit).await {
+                Some(next) => {
+                    actor = next;
+                    let restarts = self.inner.core.restarts.fetch_add(1, Ordering::Relaxed) + 1;
+                    self.inner.core.reopen(STARTING);
+                    events::actor_restarted(&self.system, &self.inner.core, restarts, &exit);
+                }
+                None => break exit,
+            }
+        };
+        drop(actor);
+        self.finish(exit).await;
+    }
+
+    /// One incarnation: `on_start`, messages, `on_stop`.
+    async fn incarnation(&mut self, actor: &mut A, ctx: &mut Context<A>, supervised: bool) -> ExitReason {
+        let inner = self.inner.clone();
+        let core = &inner.core;
+        core.set_phase(STARTING);
+        let started = {
+            let mut fut = pin!(actor.on_start(ctx));
+            guarded(fut.as_mut(), core, true).await
+        };
+        let exit = match started {
+            Ok(Ok(())) => {
+                core.set_phase(RUNNING);
+                events::actor_started(&self.system, core, core.restarts.load(Ordering::Relaxed));
+                self.messages(actor, ctx, supervised).await
+            }
+            Ok(Err(e)) => ExitReason::Failed(error_chain(&e)),
+            Err(Interrupted::Panicked(m)) => {
+                tracing::error!(panic = %m, "on_start panicked");
+                ExitReason::Panicked(m)
+            }
+            Err(Interrupted::Killed) => ExitReason::Killed,
+        };
+        if exit == ExitReason::Killed {
+            self.reject_queued(supervised).await;
+        }
+        core.set_phase(STOPPING);
+        let stopped = {
+            let mut fut = pin!(actor.on_stop(ctx, &exit));
+            guarded(fut.as_mut(), core, false).await
+        };
+        if let Err(Interrupted::Panicked(m)) = stopped {
+            tracing::error!(panic = %m, "on_stop panicked");
+        }
+        tracing::debug!(reason = %exit, "stopped");
+        exit
+    }
+
+    /// Rejects what is queued after a kill. A supervised mailbox stays open
+    /// for the next incarnation; the rest is closed.
+    async fn reject_queued(&mut self, supervised: bool) {
+        let core = &self.inner.core;
+        let system = &self.system;
+        let n = if supervised {
+            let mut n = 0;
+            while let Some(env) = self.mailbox.try_next() {
+                let ty = env.message_type();
+                if env.reject() {
+                    system.dead_letter(core, ty);
+                }
+                n += 1;
+            }
+            n
+        } else {
+            self.mailbox.reject_all(|ty| system.dead_letter(core, ty)).await
+        };
+        core.dropped.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Handles messages until a stop request, a kill, or an exit.
+    async fn messages(&mut self, actor: &mut A, ctx: &mut Context<A>, supervised: bool) -> ExitReason {
+        let inner = self.inner.clone();
+        let core = &inner.core;
+        let mut processed = core.processed.load(Ordering::Relaxed);
+        loop {
+            let env = match self.mailbox.pop_local() {
+                Some(env) => env,
+                None => {
+                    let mailbox = &mut self.mailbox;
+                    let wake = poll_fn(|cx| {
+                        let s = core.load();
+                        if s & CLOSED_FOR_SENDS != 0 {
+                            return Poll::Ready(Wake::Signal(s));
+                        }
+                        match mailbox.poll_fill(cx) {
+                            Poll::Ready(true) => Poll::Ready(Wake::Batch),
+                            Poll::Ready(false) => Poll::Ready(Wake::Closed),
+                            Poll::Pending => {
+                                core.register(cx);
+                                let s = core.load();
+                                if s & CLOSED_FOR_SENDS != 0 { Poll::Ready(Wake::Signal(s)) } else { Poll::Pending }
+                            }
+                        }
+                    })
+                    .await;
+                    match wake {
+                        Wake::Batch => {
+                            let depth = self.mailbox.len();
+                            if depth > core.high_water.load(Ordering::Relaxed) {
+                                core.high_water.store(depth, Ordering::Relaxed);
+                            }
+                            continue;
+                        }
+                        Wake::Signal(s) => return self.drain(actor, ctx, s, supervised).await,
+                        Wake::Closed => return ExitReason::Normal,
+                    }
+                }
+            };
+            if core.load() & KILL != 0 {
+                self.reject_one(env);
+                return ExitReason::Killed;
+            }
+            let exit = self.handle(actor, ctx, env).await;
+            processed += 1;
+            core.processed.store(processed, Ordering::Relaxed);
+            if let Some(exit) = exit {
+                return exit;
+            }
+        }
+    }
+
+    fn reject_one(&self, env: Envelope<A>) {
+        let core = &self.inner.core;
+        let ty = env.message_type();
+        if env.reject() {
+            self.system.dead_letter(core, ty);
+        }
+        core.dropped.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// After a stop request: handle everything queued, then stop. An
+    /// unsupervised mailbox is closed first, so the drain is finite; a
+    /// supervised one stays open and is drained to empty.
+    async fn drain(&mut self, actor: &mut A, ctx: &mut Context<A>, signal: u32, supervised: bool) -> ExitReason {
+        let inner = self.inner.clone();
+        let core = &inner.core;
+        if signal & KILL != 0 {
+            return ExitReason::Killed;
+        }
+        let reason = if signal & SHUTDOWN != 0 { ExitReason::Shutdown } else { ExitReason::Normal };
+        core.set_phase(STOPPING);
+        if !supervised {
+            self.mailbox.close();
+        }
+        loop {
+            let next = if self.mailbox.is_closed() { self.mailbox.next_closed().await } else { self.mailbox.try_next() };
+            let Some(env) = next else { return reason };
+            if core.load() & KILL != 0 {
+                self.reject_one(env);
+                return ExitReason::Killed;
+            }
+            let exit = self.handle(actor, ctx, env).await;
+            core.processed.fetch_add(1, Ordering::Relaxed);
+            core.drained.fetch_add(1, Ordering::Relaxed);
+            if let Some(exit) = exit {
+                return exit;
+            }
+        }
+    }
+
+    /// Handles one envelope. Returns the exit if the incarnation must end.
+    async fn handle(&mut self, actor: &mut A, ctx: &mut Context<A>, env: Envelope<A>) -> Option<ExitReason> {
+        let core = &self.inner.core;
+        let message_type = env.message_type();
+        let result = {
+            let mut fut = env.handle(actor, ctx);
+            guarded(fut.as_mut(), core, true).await
+        };
+        match result {
+            Ok(()) => ctx.take_exit(),
+            Err(Interrupted::Killed) => {
+                if let Some(slot) = ctx.take_reply() {
+                    slot.fail(AskError::Stopped);
+                }
+                Some(ExitReason::Killed)
+            }
+            Err(Interrupted::Panicked(m)) => {
+                if let Some(slot) = ctx.take_reply() {
+                    slot.fail(AskError::Panicked(m.clone()));
+                }
+                tracing::error!(message_type, panic = %m, "handler panicked");
+                let info = PanicInfo::new(m, message_type);
+                let flow = {
+                    let mut fut = pin!(actor.on_panic(ctx, &info));
+                    guarded(fut.as_mut(), core, false).await
+                };
+                match flow {
+                    Ok(ControlFlow::Continue(())) => ctx.take_exit(),
+                    Ok(ControlFlow::Break(())) => Some(ExitReason::Panicked(info.message().to_owned())),
+                    Err(Interrupted::Panicked(m2)) => {
+                        tracing::error!(panic = %m2, "on_panic panicked");
+                        Some(ExitReason::Panicked(info.message().to_owned()))
+                    }
+                    Err(Interrupted::Killed) => Some(ExitReason::Killed),
+                }
+            }
+        }
+    }
+
+    /// The actor stopped for good: reject leftovers, release its name and
+    /// table entry, then release `wait_for_stop` waiters.
+    async fn finish(&mut self, exit: ExitReason) {
+        let core = &self.inner.core;
+        let system = &self.system;
+        let n = self.mailbox.reject_all(|ty| system.dead_letter(core, ty)).await;
+        core.dropped.fetch_add(n, Ordering::Relaxed);
+        self.settle(exit);
+    }
+
+    fn settle(&mut self, exit: ExitReason) {
+        self.finished = true;
+        let core = &self.inner.core;
+        self.system.remove_cell(core);
+        events::actor_stopped(&self.system, core, &exit);
+        core.set_exit(exit);
+    }
+}
+
+impl<A: Actor> Drop for Runner<A> {
+    fn drop(&mut self) {
+        if self.finished {
+            return;
+        }
+        // The task was aborted (a shutdown deadline) or its runtime is going
+        // away: settle the actor so nobody waits on it forever.
+        let core = &self.inner.core;
+        let system = &self.system;
+        let n = self.mailbox.reject_now(|ty| system.dead_letter(core, ty));
+        core.dropped.fetch_add(n, Ordering::Relaxed);
+        self.settle(ExitReason::Killed);
+    }
+}
