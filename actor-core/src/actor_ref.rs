@@ -579,6 +579,11 @@ pub struct WeakActorRef<A: Actor> {
 }
 
 impl<A: Actor> WeakActorRef<A> {
+    /// The cell, without counting as a handle.
+    pub(crate) fn upgrade_inner(&self) -> Option<Arc<Inner<A>>> {
+        self.inner.upgrade()
+    }
+
     /// A counted handle, if some `ActorRef` still holds the actor.
     pub fn upgrade(&self) -> Option<ActorRef<A>> {
         let inner = self.inner.upgrade()?;
@@ -693,9 +698,6 @@ impl<M: Send + 'static> Clone for Recipient<M> {
 
 impl<M: Send + 'static> fmt::Debug for Recipient<M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Recipient")
-            .field("actor", &self.id())
-            .field("message", &std::any::type_name::<M>())
-            .finish()
+        f.debug_struct("Recipient").field("actor", &self.id()).field("message", &std::any::type_name::<M>()).finish()
     }
 }

@@ -96,6 +96,10 @@ impl<A: Actor> Context<A> {
         Arc::downgrade(&self.inner)
     }
 
+    pub(crate) fn core(&self) -> &crate::runner::Core {
+        &self.inner.core
+    }
+
     /// A counted handle to this actor.
     pub fn myself(&self) -> ActorRef<A> {
         ActorRef::acquire(&self.inner)

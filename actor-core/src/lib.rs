@@ -76,6 +76,7 @@ extern crate self as actor_core;
 
 mod actor;
 mod actor_ref;
+mod bus;
 mod context;
 mod error;
 mod events;
@@ -84,15 +85,33 @@ mod mailbox;
 mod registry;
 mod reply;
 mod runner;
+mod supervisor;
 mod system;
+mod topic;
 
 pub use actor::{Actor, BoxError, ExitReason, Handler, PanicInfo};
-pub use actor_ref::{ActorId, ActorMetrics, ActorRef, ActorStatus, Ask, AskFuture, MessageCall, Recipient, WeakActorRef};
+pub use actor_ref::{
+    ActorId, ActorMetrics, ActorRef, ActorStatus, Ask, AskFuture, MessageCall, Recipient, WeakActorRef,
+};
+pub use bus::{BusStats, EventBus, EventStats, Forwarding, Subscription};
 pub use context::{Context, Terminated, TimerHandle};
-pub use error::{AskError, ConfigError, RegistryError, SendError, SpawnError, TrySendError};
+pub use error::{
+    AskError, ConfigError, Lagged, PublishError, RegistryError, SendError, SpawnError, SupervisorError, TopicError,
+    TrySendError,
+};
+pub use events::{ActorRestarted, ActorStarted, ActorStopped, DeadLetter, LifecycleEvent, SupervisorEscalated};
 pub use reply::ReplySender;
+pub use supervisor::{
+    Backoff, ChildCounts, ChildInfo, ChildKind, ChildSpec, DEFAULT_WORKER_SHUTDOWN, Restart, Shutdown, Strategy,
+    Supervisor, SupervisorBuilder, SupervisorRef,
+};
 pub use system::{
-    ActorShutdown, ActorSnapshot, ActorSystem, ShutdownCause, ShutdownReport, StopOutcome, SystemBuilder, SystemSnapshot,
+    ActorShutdown, ActorSnapshot, ActorSystem, ShutdownCause, ShutdownReport, StopOutcome, SystemBuilder,
+    SystemSnapshot,
+};
+pub use topic::{
+    Consumer, ConsumerConfig, Delivery, Event, GroupStats, Message, Overflow, PendingEntry, Record, StartAt,
+    Subscriber, Topic, TopicConfig, TopicStats, Topics,
 };
 
 /// The derive for [`Actor`] and the attribute that turns an impl block into
@@ -102,12 +121,12 @@ pub use actor_macros::{Actor, messages};
 
 /// The everyday imports: `use actor_core::prelude::*;`.
 pub mod prelude {
+    #[cfg(feature = "macros")]
+    pub use crate::messages;
     pub use crate::{
         Actor, ActorRef, ActorSystem, AskError, BoxError, Context, ExitReason, Handler, Recipient, ReplySender,
         SendError, Terminated, TrySendError, WeakActorRef,
     };
-    #[cfg(feature = "macros")]
-    pub use crate::messages;
 }
 
 /// Paths used by the macros' expansions. Not part of the public API.

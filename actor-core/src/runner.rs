@@ -38,8 +38,8 @@ use tracing::Instrument;
 use crate::actor::{Actor, ExitReason, PanicInfo};
 use crate::actor_ref::{ActorId, ActorMetrics, ActorRef, ActorStatus};
 use crate::context::Context;
-use crate::events;
 use crate::error::{AskError, ConfigError, SpawnError, error_chain, panic_message};
+use crate::events;
 use crate::loom::AtomicWaker;
 use crate::loom::chan;
 use crate::loom::lock;
@@ -240,6 +240,9 @@ impl<A: Actor> ActorCell for Inner<A> {
 /// (its `on_stop` finished) it yields the next incarnation, or `None` to stop
 /// for good. The mailbox stays open while it decides.
 pub(crate) trait Supervision<A: Actor>: Send + 'static {
+    /// The incarnation finished `on_start` and handles messages.
+    fn started(&mut self);
+    /// The incarnation ended; yields the next one or `None`.
     fn next(&mut self, exit: &ExitReason) -> Pin<Box<dyn Future<Output = Option<A>> + Send + '_>>;
 }
 
@@ -268,15 +271,15 @@ pub(crate) fn check_capacity(capacity: usize) -> Result<usize, ConfigError> {
 
 /// Spawns an actor on the system. The caller holds whatever lock makes the
 /// spawn atomic with its bookkeeping (the registry's, for named actors).
-pub(crate) fn spawn<A: Actor>(system: &ActorSystem, actor: A, mut opts: SpawnOptions<A>) -> Result<ActorRef<A>, SpawnError> {
+pub(crate) fn spawn<A: Actor>(
+    system: &ActorSystem,
+    actor: A,
+    mut opts: SpawnOptions<A>,
+) -> Result<ActorRef<A>, SpawnError> {
     let capacity = check_capacity(A::MAILBOX)?;
     let id = system.next_id();
     let (tx, rx) = chan::channel(capacity);
-    let inner = Arc::new(Inner {
-        core: Core::new(id, &mut opts, capacity),
-        tx,
-        strong: AtomicUsize::new(1),
-    });
+    let inner = Arc::new(Inner { core: Core::new(id, &mut opts, capacity), tx, strong: AtomicUsize::new(1) });
     let cell: Arc<dyn ActorCell> = inner.clone();
     system.insert_cell(cell)?;
     let span = tracing::info_span!("actor", actor.id = id.get(), actor.name = %inner.core.name);
@@ -345,9 +348,8 @@ struct Runner<A: Actor> {
 impl<A: Actor> Runner<A> {
     async fn run(mut self, mut actor: A, mut supervision: Option<Box<dyn Supervision<A>>>) {
         let mut ctx = Context::new(self.inner.clone(), self.system.clone());
-        let supervised = supervision.is_some();
         let exit = loop {
-            let exit = self.incarnation(&mut actor, &mut ctx, supervised).await;
+            let exit = self.incarnation(&mut actor, &mut ctx, &mut supervision).await;
             ctx.end_incarnation();
             let Some(sup) = supervision.as_mut() else { break exit };
             self.inner.core.set_phase(RESTARTING);
@@ -366,7 +368,13 @@ impl<A: Actor> Runner<A> {
     }
 
     /// One incarnation: `on_start`, messages, `on_stop`.
-    async fn incarnation(&mut self, actor: &mut A, ctx: &mut Context<A>, supervised: bool) -> ExitReason {
+    async fn incarnation(
+        &mut self,
+        actor: &mut A,
+        ctx: &mut Context<A>,
+        supervision: &mut Option<Box<dyn Supervision<A>>>,
+    ) -> ExitReason {
+        let supervised = supervision.is_some();
         let inner = self.inner.clone();
         let core = &inner.core;
         core.set_phase(STARTING);
@@ -378,6 +386,9 @@ impl<A: Actor> Runner<A> {
             Ok(Ok(())) => {
                 core.set_phase(RUNNING);
                 events::actor_started(&self.system, core, core.restarts.load(Ordering::Relaxed));
+                if let Some(sup) = supervision.as_mut() {
+                    sup.started();
+                }
                 self.messages(actor, ctx, supervised).await
             }
             Ok(Err(e)) => ExitReason::Failed(error_chain(&e)),
@@ -486,7 +497,8 @@ impl<A: Actor> Runner<A> {
 
     /// After a stop request: handle everything queued, then stop. An
     /// unsupervised mailbox is closed first, so the drain is finite; a
-    /// supervised one stays open and is drained to empty.
+    /// supervised one stays open (a restart may follow) and the drain covers
+    /// what was queued when the stop was seen.
     async fn drain(&mut self, actor: &mut A, ctx: &mut Context<A>, signal: u32, supervised: bool) -> ExitReason {
         let inner = self.inner.clone();
         let core = &inner.core;
@@ -495,11 +507,19 @@ impl<A: Actor> Runner<A> {
         }
         let reason = if signal & SHUTDOWN != 0 { ExitReason::Shutdown } else { ExitReason::Normal };
         core.set_phase(STOPPING);
+        let mut budget = self.mailbox.len();
         if !supervised {
             self.mailbox.close();
         }
         loop {
-            let next = if self.mailbox.is_closed() { self.mailbox.next_closed().await } else { self.mailbox.try_next() };
+            let next = if self.mailbox.is_closed() {
+                self.mailbox.next_closed().await
+            } else if budget > 0 {
+                budget -= 1;
+                self.mailbox.try_next()
+            } else {
+                None
+            };
             let Some(env) = next else { return reason };
             if core.load() & KILL != 0 {
                 self.reject_one(env);
@@ -567,6 +587,7 @@ impl<A: Actor> Runner<A> {
         self.finished = true;
         let core = &self.inner.core;
         self.system.remove_cell(core);
+        self.system.record_stop(core, &exit);
         events::actor_stopped(&self.system, core, &exit);
         core.set_exit(exit);
     }

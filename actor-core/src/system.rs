@@ -58,6 +58,17 @@ struct SystemInner {
     root: CancellationToken,
     extensions: Mutex<HashMap<TypeId, Box<dyn Any + Send + Sync>>>,
     report: tokio::sync::OnceCell<ShutdownReport>,
+    /// Every actor that stopped while the system was shutting down, in the
+    /// order it stopped (children before their supervisor).
+    stop_log: Mutex<StopLog>,
+    lifecycle: Arc<crate::events::Lifecycle>,
+}
+
+#[derive(Default)]
+struct StopLog {
+    entries: Vec<ActorShutdown>,
+    /// Actors killed at a deadline; their entry says so.
+    killed: std::collections::HashSet<ActorId>,
 }
 
 /// A handle to an actor system; cheap to clone.
@@ -136,6 +147,8 @@ impl SystemBuilder {
                 root: CancellationToken::new(),
                 extensions: Mutex::new(HashMap::new()),
                 report: tokio::sync::OnceCell::new(),
+                stop_log: Mutex::new(StopLog::default()),
+                lifecycle: Arc::default(),
             }),
         })
     }
@@ -254,9 +267,9 @@ impl ActorSystem {
         let started = tokio::time::Instant::now();
         self.inner.stopping.store(true, Ordering::SeqCst);
         tracing::info!(system = %self.inner.name, %cause, "shutting down");
-        let mut actors = Vec::new();
         // Top-level actors first (their supervisors stop their children),
-        // then anything left over, each pass in reverse spawn order.
+        // then anything left over, each pass in reverse spawn order. Every
+        // actor that stops meanwhile logs itself (`record_stop`).
         for top_level_only in [true, false] {
             let mut cells: Vec<(Arc<dyn ActorCell>, Option<AbortHandle>)> = self
                 .entries()
@@ -265,44 +278,73 @@ impl ActorSystem {
                 .collect();
             cells.sort_by_key(|(cell, _)| std::cmp::Reverse(cell.core().id));
             for (cell, abort) in cells {
-                actors.push(self.stop_one(cell.core(), abort).await);
+                self.stop_one(cell.core(), abort).await;
             }
         }
         self.inner.root.cancel();
+        let actors = std::mem::take(&mut lock(&self.inner.stop_log).entries);
         let report = ShutdownReport { system: self.inner.name.clone(), cause, elapsed: started.elapsed(), actors };
         tracing::info!(system = %self.inner.name, clean = report.is_clean(), "shutdown complete");
         report
     }
 
-    async fn stop_one(&self, core: &Core, abort: Option<AbortHandle>) -> ActorShutdown {
+    async fn stop_one(&self, core: &Core, abort: Option<AbortHandle>) {
         let deadline = self.inner.drain_timeout;
-        let was_stopped = core.status() == ActorStatus::Stopped;
+        if let Some(reason) = core.exit_reason() {
+            self.log(core, StopOutcome::AlreadyStopped(reason));
+            return;
+        }
         core.request_stop(true);
-        let outcome = match tokio::time::timeout(deadline, core.wait_stopped()).await {
-            Ok(reason) if was_stopped => StopOutcome::AlreadyStopped(reason),
-            Ok(reason) => StopOutcome::Stopped(reason),
-            Err(_) => {
-                tracing::warn!(actor.id = core.id.get(), actor.name = %core.name, "drain deadline passed; killing");
-                core.kill();
-                match tokio::time::timeout(deadline, core.wait_stopped()).await {
-                    Ok(_) => StopOutcome::Killed,
-                    Err(_) => {
-                        tracing::error!(actor.id = core.id.get(), actor.name = %core.name, "unresponsive; aborting its task");
-                        if let Some(abort) = abort {
-                            abort.abort();
-                        }
-                        self.remove_cell(core);
-                        StopOutcome::Unresponsive
-                    }
-                }
-            }
-        };
-        ActorShutdown {
+        if tokio::time::timeout(deadline, core.wait_stopped()).await.is_ok() {
+            return;
+        }
+        tracing::warn!(actor.id = core.id.get(), actor.name = %core.name, "drain deadline passed; killing");
+        self.note_killed(core.id);
+        core.kill();
+        if tokio::time::timeout(deadline, core.wait_stopped()).await.is_ok() {
+            return;
+        }
+        tracing::error!(actor.id = core.id.get(), actor.name = %core.name, "unresponsive; aborting its task");
+        self.note_unresponsive(core);
+        if let Some(abort) = abort {
+            abort.abort();
+        }
+    }
+
+    fn log(&self, core: &Core, outcome: StopOutcome) {
+        let entry = ActorShutdown {
             id: core.id,
             name: core.name.to_string(),
             drained: core.drained.load(Ordering::Relaxed),
             dropped: core.dropped.load(Ordering::Relaxed),
             outcome,
+        };
+        lock(&self.inner.stop_log).entries.push(entry);
+    }
+
+    /// An actor stopped for good; during shutdown it goes into the report.
+    pub(crate) fn record_stop(&self, core: &Core, reason: &ExitReason) {
+        if !self.is_stopping() {
+            return;
+        }
+        let killed = lock(&self.inner.stop_log).killed.remove(&core.id);
+        self.log(core, if killed { StopOutcome::Killed } else { StopOutcome::Stopped(reason.clone()) });
+    }
+
+    /// An actor was killed because it missed a stop deadline.
+    pub(crate) fn note_killed(&self, id: ActorId) {
+        if self.is_stopping() {
+            lock(&self.inner.stop_log).killed.insert(id);
+        }
+    }
+
+    /// An actor did not stop even when killed; its task is being aborted and
+    /// its table entry is released.
+    pub(crate) fn note_unresponsive(&self, core: &Core) {
+        self.remove_cell(core);
+        if self.is_stopping() {
+            lock(&self.inner.stop_log).killed.remove(&core.id);
+            self.log(core, StopOutcome::Unresponsive);
         }
     }
 
@@ -351,6 +393,11 @@ impl ActorSystem {
         &self.inner.root
     }
 
+    /// The lifecycle channels the system bus fills and the runtime raises on.
+    pub(crate) fn lifecycle(&self) -> &Arc<crate::events::Lifecycle> {
+        &self.inner.lifecycle
+    }
+
     pub(crate) fn next_id(&self) -> ActorId {
         // `Relaxed`: ids only need to be unique and increasing per system.
         ActorId::new(self.inner.next_id.fetch_add(1, Ordering::Relaxed))
@@ -379,6 +426,14 @@ impl ActorSystem {
         }
         shard.insert(id.get(), Entry { cell, abort: None });
         Ok(())
+    }
+
+    /// Aborts an actor's task (its runner then settles it as killed at its
+    /// next suspension point).
+    pub(crate) fn abort(&self, id: ActorId) {
+        if let Some(abort) = lock(self.shard(id)).get(&id.get()).and_then(|e| e.abort.clone()) {
+            abort.abort();
+        }
     }
 
     pub(crate) fn set_abort_handle(&self, id: ActorId, abort: AbortHandle) {

@@ -11,9 +11,7 @@ use syn::ext::IdentExt;
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
-use syn::{
-    Attribute, DeriveInput, Expr, Generics, Ident, ImplItem, ImplItemFn, ItemImpl, Path, Token,
-};
+use syn::{Attribute, DeriveInput, Expr, Generics, Ident, ImplItem, ImplItemFn, ItemImpl, Path, Token};
 
 // ---------------------------------------------------------------------------
 // #[derive(Actor)]
@@ -71,26 +69,15 @@ impl ActorInput {
         let mut errors = Vec::new();
         for attr in input.attrs.iter().filter(|a| a.path().is_ident("actor")) {
             let parsed = match &attr.meta {
-                syn::Meta::List(list) => {
-                    list.parse_args_with(Punctuated::<ActorOption, Token![,]>::parse_terminated)
-                }
-                other => Err(syn::Error::new_spanned(
-                    other,
-                    "expected `#[actor(mailbox = N, name = \"...\")]`",
-                )),
+                syn::Meta::List(list) => list.parse_args_with(Punctuated::<ActorOption, Token![,]>::parse_terminated),
+                other => Err(syn::Error::new_spanned(other, "expected `#[actor(mailbox = N, name = \"...\")]`")),
             };
             match parsed {
                 Ok(list) => options.extend(list),
                 Err(e) => errors.push(e),
             }
         }
-        Ok(Self {
-            ident: input.ident,
-            generics: input.generics,
-            kind,
-            options,
-            errors,
-        })
+        Ok(Self { ident: input.ident, generics: input.generics, kind, options, errors })
     }
 }
 
@@ -121,14 +108,10 @@ impl MessagesInput {
         let mut methods = Vec::new();
         for impl_item in &mut item.items {
             if let ImplItem::Fn(func) = impl_item {
-                let (message_attrs, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut func.attrs)
-                    .into_iter()
-                    .partition(|a| a.path().is_ident("message"));
+                let (message_attrs, rest): (Vec<_>, Vec<_>) =
+                    std::mem::take(&mut func.attrs).into_iter().partition(|a| a.path().is_ident("message"));
                 func.attrs = rest;
-                methods.push(MethodInput {
-                    func: func.clone(),
-                    message_attrs,
-                });
+                methods.push(MethodInput { func: func.clone(), message_attrs });
             }
         }
         Ok(Self { item, methods })
@@ -172,9 +155,6 @@ pub(crate) fn parse_message_attr(attr: &Attribute) -> syn::Result<Vec<MessageOpt
             path.span(),
             "`#[message]` without options does nothing; write `#[message(derive(Debug))]` or remove it",
         )),
-        syn::Meta::NameValue(nv) => Err(syn::Error::new_spanned(
-            nv,
-            "expected `#[message(derive(...))]`",
-        )),
+        syn::Meta::NameValue(nv) => Err(syn::Error::new_spanned(nv, "expected `#[message(derive(...))]`")),
     }
 }

@@ -23,14 +23,8 @@ pub(crate) fn actor(model: &ActorModel<'_>) -> TokenStream {
     let ident = &input.ident;
     let generics = with_send_static(&input.generics);
     let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
-    let mailbox = model
-        .mailbox
-        .as_ref()
-        .map(|n| quote!(const MAILBOX: usize = #n;));
-    let name = model
-        .name
-        .clone()
-        .unwrap_or_else(|| LitStr::new(&ident.unraw().to_string(), ident.span()));
+    let mailbox = model.mailbox.as_ref().map(|n| quote!(const MAILBOX: usize = #n;));
+    let name = model.name.clone().unwrap_or_else(|| LitStr::new(&ident.unraw().to_string(), ident.span()));
     quote! {
         #[automatically_derived]
         impl #impl_generics ::actor_core::__private::Actor for #ident #ty_generics #where_clause {
@@ -50,9 +44,7 @@ pub(crate) fn actor_fallback(input: &ActorInput) -> TokenStream {
     let lifetimes: Vec<_> = generics.lifetimes().map(|l| l.lifetime.clone()).collect();
     let where_clause = generics.make_where_clause();
     for lifetime in lifetimes {
-        where_clause
-            .predicates
-            .push(syn::parse_quote!(#lifetime: 'static));
+        where_clause.predicates.push(syn::parse_quote!(#lifetime: 'static));
     }
     let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
     quote! {
@@ -127,28 +119,13 @@ fn message_ty(message: &Message) -> TokenStream {
 fn self_name(model: &MessagesModel) -> String {
     let ty = &model.self_ty;
     match ty {
-        syn::Type::Path(p) => p
-            .path
-            .segments
-            .last()
-            .map(|s| s.ident.unraw().to_string())
-            .unwrap_or_default(),
+        syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.unraw().to_string()).unwrap_or_default(),
         _ => String::new(),
     }
 }
 
 fn message_struct(model: &MessagesModel, message: &Message) -> TokenStream {
-    let Message {
-        ident,
-        vis,
-        docs,
-        cfgs,
-        derives,
-        fields,
-        struct_params,
-        method,
-        ..
-    } = message;
+    let Message { ident, vis, docs, cfgs, derives, fields, struct_params, method, .. } = message;
     let actor = self_name(model);
     let method_name = method.unraw().to_string();
     let docs = if docs.is_empty() {
@@ -185,16 +162,8 @@ fn handler(model: &MessagesModel, message: &Message) -> TokenStream {
     let method = &message.method;
     let cfgs = &message.cfgs;
     let uses_ctx = message.args.iter().any(|a| matches!(a, CallArg::Context));
-    let msg = if message.fields.is_empty() {
-        format_ident!("_msg")
-    } else {
-        format_ident!("msg")
-    };
-    let ctx = if uses_ctx {
-        format_ident!("ctx")
-    } else {
-        format_ident!("_ctx")
-    };
+    let msg = if message.fields.is_empty() { format_ident!("_msg") } else { format_ident!("msg") };
+    let ctx = if uses_ctx { format_ident!("ctx") } else { format_ident!("_ctx") };
     let args = message.args.iter().map(|a| match a {
         CallArg::Field(field) => quote!(#msg.#field),
         CallArg::Context => quote!(#ctx),
@@ -205,11 +174,7 @@ fn handler(model: &MessagesModel, message: &Message) -> TokenStream {
         impl #impl_generics ::actor_core::__private::Handler<#msg_ty> for #self_ty #where_clause {
             type Reply = #reply;
 
-            async fn handle(
-                &mut self,
-                #msg: #msg_ty,
-                #ctx: &mut ::actor_core::__private::Context<Self>,
-            ) -> Self::Reply {
+            async fn handle(&mut self, #msg: #msg_ty, #ctx: &mut ::actor_core::__private::Context<Self>) -> Self::Reply {
                 <#self_ty>::#method(self #(, #args)*).await
             }
         }

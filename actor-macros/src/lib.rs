@@ -144,11 +144,7 @@
 //! impl ::actor_core::__private::Handler<Inc> for Counter {
 //!     type Reply = ();
 //!
-//!     async fn handle(
-//!         &mut self,
-//!         msg: Inc,
-//!         _ctx: &mut ::actor_core::__private::Context<Self>,
-//!     ) -> Self::Reply {
+//!     async fn handle(&mut self, msg: Inc, _ctx: &mut ::actor_core::__private::Context<Self>) -> Self::Reply {
 //!         <Counter>::inc(self, msg.by).await
 //!     }
 //! }
@@ -157,11 +153,7 @@
 //! impl ::actor_core::__private::Handler<Get> for Counter {
 //!     type Reply = u64;
 //!
-//!     async fn handle(
-//!         &mut self,
-//!         _msg: Get,
-//!         _ctx: &mut ::actor_core::__private::Context<Self>,
-//!     ) -> Self::Reply {
+//!     async fn handle(&mut self, _msg: Get, _ctx: &mut ::actor_core::__private::Context<Self>) -> Self::Reply {
 //!         <Counter>::get(self).await
 //!     }
 //! }
@@ -272,10 +264,7 @@ fn not_an_impl(input: &TokenStream2) -> syn::Error {
         Ok(item) => item.span(),
         Err(e) => return e,
     };
-    syn::Error::new(
-        span,
-        "`#[messages]` goes on an inherent impl block such as `impl Counter { ... }`",
-    )
+    syn::Error::new(span, "`#[messages]` goes on an inherent impl block such as `impl Counter { ... }`")
 }
 
 #[cfg(test)]
@@ -308,14 +297,8 @@ mod tests {
             .map(|l| l.strip_prefix(' ').unwrap_or(l))
             .collect::<Vec<_>>()
             .join("\n");
-        let section = docs
-            .split("# What `#[messages]` generates")
-            .nth(1)
-            .expect("section present");
-        let mut blocks = section
-            .split("```ignore\n")
-            .skip(1)
-            .map(|b| b.split("```").next().unwrap().to_string());
+        let section = docs.split("# What `#[messages]` generates").nth(1).expect("section present");
+        let mut blocks = section.split("```ignore\n").skip(1).map(|b| b.split("```").next().unwrap().to_string());
         (blocks.next().unwrap(), blocks.next().unwrap())
     }
 
@@ -404,10 +387,7 @@ mod tests {
     fn derive_bounds_type_params() {
         let out = derive_actor2(quote! { struct Stack<T, const N: usize> where T: Clone { items: Vec<T> } });
         let text = normalize(&out);
-        assert!(
-            text.contains("where T : Clone , T : :: core :: marker :: Send + 'static"),
-            "{text}"
-        );
+        assert!(text.contains("where T : Clone , T : :: core :: marker :: Send + 'static"), "{text}");
     }
 
     #[test]
@@ -490,7 +470,10 @@ mod tests {
         assert!(text.contains("pub struct Peek { }"), "{text}");
         assert!(text.contains("pub struct Fill < const N : usize > {"), "{text}");
         assert!(text.contains("pub struct Again < T , const N : usize > { # [doc = \" Argument `again` of `Stack::again`.\"] pub again : Vec < Stack < T , N > > , }"), "{text}");
-        assert!(text.contains("Handler < Push < T > > for Stack < T , N > where T : :: core :: marker :: Send + 'static"), "{text}");
+        assert!(
+            text.contains("Handler < Push < T > > for Stack < T , N > where T : :: core :: marker :: Send + 'static"),
+            "{text}"
+        );
         assert!(text.contains("pub trait StackMessages < T : Clone + Send + 'static , const N : usize >"), "{text}");
     }
 
@@ -530,10 +513,8 @@ mod tests {
 
     #[test]
     fn messages_on_trait_impl_or_non_impl_is_an_error() {
-        let out = messages2(
-            TokenStream2::new(),
-            quote! { impl Default for Counter { fn default() -> Self { todo!() } } },
-        );
+        let out =
+            messages2(TokenStream2::new(), quote! { impl Default for Counter { fn default() -> Self { todo!() } } });
         let errs = errors(&out);
         assert_eq!(errs.len(), 1);
         assert!(errs[0].contains("not on a trait impl"), "{errs:?}");

@@ -9,8 +9,8 @@ use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::ToTokens;
 use syn::ext::IdentExt;
 use syn::{
-    Attribute, Expr, FnArg, GenericArgument, GenericParam, Generics, Ident, ItemImpl, Lit,
-    LitInt, LitStr, Pat, Path, PathArguments, ReturnType, Type, TypeParamBound, Visibility,
+    Attribute, Expr, FnArg, GenericArgument, GenericParam, Generics, Ident, ItemImpl, Lit, LitInt, LitStr, Pat, Path,
+    PathArguments, ReturnType, Type, TypeParamBound, Visibility,
 };
 
 use crate::ast::{ActorInput, DataKind, MessageOption, MessagesInput, MethodInput};
@@ -94,10 +94,7 @@ pub(crate) fn actor(input: &ActorInput) -> Result<ActorModel<'_>, syn::Error> {
         errors.push(e.clone());
     }
     if let DataKind::Union(span) = input.kind {
-        errors.at(
-            span,
-            "`#[derive(Actor)]` supports structs and enums, not unions",
-        );
+        errors.at(span, "`#[derive(Actor)]` supports structs and enums, not unions");
     }
     for lifetime in input.generics.lifetimes() {
         errors.spanned(
@@ -118,30 +115,18 @@ pub(crate) fn actor(input: &ActorInput) -> Result<ActorModel<'_>, syn::Error> {
         if !known {
             errors.at(
                 option.key.span(),
-                format_args!(
-                    "unknown actor option `{key}`; expected `mailbox = N` or `name = \"...\"`"
-                ),
+                format_args!("unknown actor option `{key}`; expected `mailbox = N` or `name = \"...\"`"),
             );
             continue;
         }
         if seen.contains(&key) {
-            errors.at(
-                option.key.span(),
-                format_args!("duplicate actor option `{key}`; give it once"),
-            );
+            errors.at(option.key.span(), format_args!("duplicate actor option `{key}`; give it once"));
             continue;
         }
         seen.push(key.clone());
         let Some(value) = &option.value else {
-            let example = if key == "mailbox" {
-                "mailbox = 256"
-            } else {
-                "name = \"cache\""
-            };
-            errors.at(
-                option.key.span(),
-                format_args!("actor option `{key}` needs a value: `{example}`"),
-            );
+            let example = if key == "mailbox" { "mailbox = 256" } else { "name = \"cache\"" };
+            errors.at(option.key.span(), format_args!("actor option `{key}` needs a value: `{example}`"));
             continue;
         };
         if key == "mailbox" {
@@ -159,23 +144,14 @@ pub(crate) fn actor(input: &ActorInput) -> Result<ActorModel<'_>, syn::Error> {
 
     match errors.into_error() {
         Some(e) => Err(e),
-        None => Ok(ActorModel {
-            input,
-            mailbox,
-            name,
-        }),
+        None => Ok(ActorModel { input, mailbox, name }),
     }
 }
 
 fn mailbox_capacity(value: &Expr) -> syn::Result<LitInt> {
     let int = match value {
-        Expr::Lit(syn::ExprLit {
-            lit: Lit::Int(int), ..
-        }) => int,
-        Expr::Unary(syn::ExprUnary {
-            op: syn::UnOp::Neg(_),
-            ..
-        }) => {
+        Expr::Lit(syn::ExprLit { lit: Lit::Int(int), .. }) => int,
+        Expr::Unary(syn::ExprUnary { op: syn::UnOp::Neg(_), .. }) => {
             return Err(syn::Error::new_spanned(
                 value,
                 "mailbox capacity must be a positive integer, e.g. `mailbox = 256`",
@@ -191,17 +167,11 @@ fn mailbox_capacity(value: &Expr) -> syn::Result<LitInt> {
     if !matches!(int.suffix(), "" | "usize") {
         return Err(syn::Error::new(
             int.span(),
-            format_args!(
-                "mailbox capacity is a `usize`; drop the `{}` suffix",
-                int.suffix()
-            ),
+            format_args!("mailbox capacity is a `usize`; drop the `{}` suffix", int.suffix()),
         ));
     }
     let n: usize = int.base10_parse().map_err(|_| {
-        syn::Error::new(
-            int.span(),
-            format_args!("mailbox capacity `{}` does not fit in a `usize`", int),
-        )
+        syn::Error::new(int.span(), format_args!("mailbox capacity `{}` does not fit in a `usize`", int))
     })?;
     if n == 0 {
         return Err(syn::Error::new(
@@ -214,19 +184,14 @@ fn mailbox_capacity(value: &Expr) -> syn::Result<LitInt> {
 
 fn actor_name(value: &Expr) -> syn::Result<LitStr> {
     match value {
-        Expr::Lit(syn::ExprLit {
-            lit: Lit::Str(s), ..
-        }) => {
+        Expr::Lit(syn::ExprLit { lit: Lit::Str(s), .. }) => {
             if s.value().is_empty() {
                 Err(syn::Error::new(s.span(), "actor name must not be empty"))
             } else {
                 Ok(s.clone())
             }
         }
-        _ => Err(syn::Error::new_spanned(
-            value,
-            "actor name must be a string literal, e.g. `name = \"cache\"`",
-        )),
+        _ => Err(syn::Error::new_spanned(value, "actor name must be a string literal, e.g. `name = \"cache\"`")),
     }
 }
 
@@ -280,16 +245,10 @@ pub(crate) enum CallArg {
     Context,
 }
 
-pub(crate) fn messages(
-    input: &MessagesInput,
-    args: TokenStream,
-) -> (Option<MessagesModel>, Option<syn::Error>) {
+pub(crate) fn messages(input: &MessagesInput, args: TokenStream) -> (Option<MessagesModel>, Option<syn::Error>) {
     let mut errors = Errors::default();
     if !args.is_empty() {
-        errors.spanned(
-            &args,
-            "`#[messages]` takes no arguments; per-method options go in `#[message(...)]`",
-        );
+        errors.spanned(&args, "`#[messages]` takes no arguments; per-method options go in `#[message(...)]`");
     }
     let item = &input.item;
     let Some(self_ident) = impl_header(item, &mut errors) else {
@@ -328,10 +287,7 @@ fn impl_header(item: &ItemImpl, errors: &mut Errors) -> Option<Ident> {
         _ => None,
     };
     let Some(ident) = ident else {
-        errors.spanned(
-            &item.self_ty,
-            "`#[messages]` needs a named actor type such as `Counter` or `Stack<T>`",
-        );
+        errors.spanned(&item.self_ty, "`#[messages]` needs a named actor type such as `Counter` or `Stack<T>`");
         return None;
     };
     let mut ok = true;
@@ -339,10 +295,7 @@ fn impl_header(item: &ItemImpl, errors: &mut Errors) -> Option<Ident> {
         ok = false;
         errors.spanned(
             &lifetime.lifetime,
-            format_args!(
-                "an actor must be `'static`; lifetime parameter `{}` is not supported",
-                lifetime.lifetime
-            ),
+            format_args!("an actor must be `'static`; lifetime parameter `{}` is not supported", lifetime.lifetime),
         );
     }
     ok.then_some(ident)
@@ -370,22 +323,13 @@ fn message(
         );
     }
     if let Some(c) = &sig.constness {
-        errors.at(
-            c.span,
-            format_args!("message method `{name}` cannot be `const`"),
-        );
+        errors.at(c.span, format_args!("message method `{name}` cannot be `const`"));
     }
     if let Some(u) = &sig.unsafety {
-        errors.at(
-            u.span,
-            format_args!("message method `{name}` cannot be `unsafe`: the generated handler calls it"),
-        );
+        errors.at(u.span, format_args!("message method `{name}` cannot be `unsafe`: the generated handler calls it"));
     }
     if let Some(abi) = &sig.abi {
-        errors.spanned(
-            abi,
-            format_args!("message method `{name}` cannot declare an ABI"),
-        );
+        errors.spanned(abi, format_args!("message method `{name}` cannot declare an ABI"));
     }
     if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
         let tokens = if sig.generics.params.is_empty() {
@@ -415,7 +359,19 @@ fn message(
     // Receiver.
     match sig.inputs.first() {
         Some(FnArg::Receiver(recv)) => {
-            if !matches!(*recv.ty, Type::Reference(_)) {
+            if recv.colon_token.is_some() {
+                if !matches!(*recv.ty, Type::Reference(_)) {
+                    let ty = &recv.ty;
+                    errors.spanned(
+                        recv,
+                        format_args!(
+                            "message method `{name}` takes `self: {}`; a message handler borrows the actor, \
+                             so use `&self` or `&mut self`",
+                            quote::quote!(#ty).to_string().replace(" < ", "<").replace(" >", ">")
+                        ),
+                    );
+                }
+            } else if recv.reference.is_none() {
                 errors.spanned(
                     recv,
                     format_args!(
@@ -444,10 +400,7 @@ fn message(
         let ty = &*typed.ty;
         if is_context(ty) {
             if context_seen {
-                errors.spanned(
-                    typed,
-                    format_args!("message method `{name}` takes the context twice"),
-                );
+                errors.spanned(typed, format_args!("message method `{name}` takes the context twice"));
             }
             context_seen = true;
             args.push(CallArg::Context);
@@ -456,10 +409,7 @@ fn message(
         let ident = match &*typed.pat {
             Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => Some(p.ident.clone()),
             Pat::Wild(w) => {
-                errors.spanned(
-                    w,
-                    "a message argument becomes a struct field and needs a name; `_` is not a name",
-                );
+                errors.spanned(w, "a message argument becomes a struct field and needs a name; `_` is not a name");
                 None
             }
             other => {
@@ -478,10 +428,9 @@ fn message(
                     "`impl Trait` arguments cannot be stored in a message struct; \
                      use a concrete type or a type parameter of the impl block",
                 ),
-                Problem::Borrowed(tokens) if is_shared_context(ty) => errors.spanned(
-                    tokens,
-                    "the context is passed as `&mut Context<Self>`, not `&Context<Self>`",
-                ),
+                Problem::Borrowed(tokens) if is_shared_context(ty) => {
+                    errors.spanned(tokens, "the context is passed as `&mut Context<Self>`, not `&Context<Self>`")
+                }
                 Problem::Borrowed(tokens) => errors.spanned(
                     tokens,
                     "a message argument is moved into the message struct and must be owned; \
@@ -504,10 +453,8 @@ fn message(
                     tokens,
                     "a message reply cannot be `impl Trait`: it is the handler's `Reply` type; name a concrete type",
                 ),
-                Some(Problem::Borrowed(tokens)) => errors.spanned(
-                    tokens,
-                    "a message reply is sent back to the caller and must be owned; it cannot borrow",
-                ),
+                Some(Problem::Borrowed(tokens)) => errors
+                    .spanned(tokens, "a message reply is sent back to the caller and must be owned; it cannot borrow"),
                 None => {}
             }
             (**ty).clone()
@@ -524,9 +471,7 @@ fn message(
                         MessageOption::Derive(paths) => derives.extend(paths),
                         MessageOption::Unknown(key) => errors.at(
                             key.span(),
-                            format_args!(
-                                "unknown `#[message]` option `{key}`; the supported option is `derive(...)`"
-                            ),
+                            format_args!("unknown `#[message]` option `{key}`; the supported option is `derive(...)`"),
                         ),
                     }
                 }
@@ -583,18 +528,8 @@ fn message(
         method: name.clone(),
         ident,
         vis: func.vis.clone(),
-        docs: func
-            .attrs
-            .iter()
-            .filter(|a| a.path().is_ident("doc"))
-            .cloned()
-            .collect(),
-        cfgs: func
-            .attrs
-            .iter()
-            .filter(|a| a.path().is_ident("cfg"))
-            .cloned()
-            .collect(),
+        docs: func.attrs.iter().filter(|a| a.path().is_ident("doc")).cloned().collect(),
+        cfgs: func.attrs.iter().filter(|a| a.path().is_ident("cfg")).cloned().collect(),
         derives,
         fields,
         args,
@@ -660,11 +595,7 @@ fn type_problem(ty: &Type) -> Option<Problem> {
         Type::ImplTrait(t) => Some(Problem::ImplTrait(t.to_token_stream())),
         Type::Reference(r) => {
             let is_static = r.lifetime.as_ref().is_some_and(|l| l.ident == "static");
-            if is_static {
-                type_problem(&r.elem)
-            } else {
-                Some(Problem::Borrowed(r.to_token_stream()))
-            }
+            if is_static { type_problem(&r.elem) } else { Some(Problem::Borrowed(r.to_token_stream())) }
         }
         Type::Array(a) => type_problem(&a.elem),
         Type::Slice(s) => type_problem(&s.elem),
@@ -681,9 +612,7 @@ fn type_problem(ty: &Type) -> Option<Problem> {
             p.path.segments.iter().find_map(|seg| match &seg.arguments {
                 PathArguments::AngleBracketed(a) => a.args.iter().find_map(|arg| match arg {
                     GenericArgument::Type(t) => type_problem(t),
-                    GenericArgument::Lifetime(l) if l.ident != "static" => {
-                        Some(Problem::Borrowed(l.to_token_stream()))
-                    }
+                    GenericArgument::Lifetime(l) if l.ident != "static" => Some(Problem::Borrowed(l.to_token_stream())),
                     GenericArgument::AssocType(a) => type_problem(&a.ty),
                     _ => None,
                 }),
@@ -691,9 +620,7 @@ fn type_problem(ty: &Type) -> Option<Problem> {
             })
         }
         Type::TraitObject(t) => t.bounds.iter().find_map(|b| match b {
-            TypeParamBound::Lifetime(l) if l.ident != "static" => {
-                Some(Problem::Borrowed(l.to_token_stream()))
-            }
+            TypeParamBound::Lifetime(l) if l.ident != "static" => Some(Problem::Borrowed(l.to_token_stream())),
             _ => None,
         }),
         _ => None,
@@ -709,8 +636,7 @@ fn replace_self(ty: &Type, self_ty: &Type) -> Type {
             .flat_map(|tt| match tt {
                 TokenTree::Ident(ident) if ident == "Self" => self_ty.clone(),
                 TokenTree::Group(g) => {
-                    let mut new =
-                        proc_macro2::Group::new(g.delimiter(), walk(g.stream(), self_ty));
+                    let mut new = proc_macro2::Group::new(g.delimiter(), walk(g.stream(), self_ty));
                     new.set_span(g.span());
                     TokenTree::Group(new).into_token_stream()
                 }
@@ -792,9 +718,7 @@ mod tests {
     #[test]
     fn context_is_detected_however_spelled() {
         assert!(is_context(&syn::parse_quote!(&mut Context<Self>)));
-        assert!(is_context(&syn::parse_quote!(
-            &mut ::actor_core::Context<Counter>
-        )));
+        assert!(is_context(&syn::parse_quote!(&mut ::actor_core::Context<Counter>)));
         assert!(!is_context(&syn::parse_quote!(&Context<Self>)));
         assert!(!is_context(&syn::parse_quote!(Context<Self>)));
     }
@@ -805,49 +729,25 @@ mod tests {
         assert!(type_problem(&syn::parse_quote!(&'static str)).is_none());
         assert!(type_problem(&syn::parse_quote!(fn(&str) -> usize)).is_none());
         assert!(type_problem(&syn::parse_quote!(Box<dyn Fn(&str) + Send>)).is_none());
-        assert!(matches!(
-            type_problem(&syn::parse_quote!(Vec<&str>)),
-            Some(Problem::Borrowed(_))
-        ));
-        assert!(matches!(
-            type_problem(&syn::parse_quote!(Option<impl Send>)),
-            Some(Problem::ImplTrait(_))
-        ));
-        assert!(matches!(
-            type_problem(&syn::parse_quote!(std::borrow::Cow<'_, str>)),
-            Some(Problem::Borrowed(_))
-        ));
+        assert!(matches!(type_problem(&syn::parse_quote!(Vec<&str>)), Some(Problem::Borrowed(_))));
+        assert!(matches!(type_problem(&syn::parse_quote!(Option<impl Send>)), Some(Problem::ImplTrait(_))));
+        assert!(matches!(type_problem(&syn::parse_quote!(std::borrow::Cow<'_, str>)), Some(Problem::Borrowed(_))));
     }
 
     #[test]
     fn self_is_replaced_by_the_actor_type() {
-        let ty = replace_self(
-            &syn::parse_quote!(Vec<Self>),
-            &syn::parse_quote!(Stack<T>),
-        );
+        let ty = replace_self(&syn::parse_quote!(Vec<Self>), &syn::parse_quote!(Stack<T>));
         assert_eq!(ty.to_token_stream().to_string(), "Vec < Stack < T > >");
     }
 
     #[test]
     fn widest_visibility_wins() {
-        let vs: Vec<Visibility> = vec![
-            syn::parse_quote!(),
-            syn::parse_quote!(pub(crate)),
-            syn::parse_quote!(pub(super)),
-        ];
-        assert_eq!(
-            widest(vs.iter()).to_token_stream().to_string(),
-            "pub (crate)"
-        );
+        let vs: Vec<Visibility> =
+            vec![syn::parse_quote!(), syn::parse_quote!(pub(crate)), syn::parse_quote!(pub(super))];
+        assert_eq!(widest(vs.iter()).to_token_stream().to_string(), "pub (crate)");
         let vs: Vec<Visibility> = vec![syn::parse_quote!(pub(super)), syn::parse_quote!(pub)];
         assert_eq!(widest(vs.iter()).to_token_stream().to_string(), "pub");
-        let vs: Vec<Visibility> = vec![
-            syn::parse_quote!(pub(super)),
-            syn::parse_quote!(pub(in crate::a)),
-        ];
-        assert_eq!(
-            widest(vs.iter()).to_token_stream().to_string(),
-            "pub (crate)"
-        );
+        let vs: Vec<Visibility> = vec![syn::parse_quote!(pub(super)), syn::parse_quote!(pub(in crate::a))];
+        assert_eq!(widest(vs.iter()).to_token_stream().to_string(), "pub (crate)");
     }
 }

@@ -1,0 +1,299 @@
+//! [`Consumer`] (a member of a durable consumer group) and [`Delivery`]
+//! (one message handed to it, to be acked).
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::error::TopicError;
+use crate::loom::sync::Arc;
+
+use super::core::{GroupShared, Take, TopicCore};
+use super::group::Handout;
+use super::message::Record;
+use super::stats::PendingEntry;
+
+/// A member of a durable consumer group. Members of one group compete:
+/// each message goes to one member at a time, and waiting members are
+/// served in turn (first come, first served).
+///
+/// Dropping the handle leaves the group; its unacked deliveries are
+/// redelivered to others after their `ack_wait`.
+///
+/// # Examples
+///
+/// ```
+/// use actor_core::{ActorSystem, ConsumerConfig, TopicConfig};
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let system = ActorSystem::new();
+/// let orders = system.topics().create::<String>("orders", TopicConfig::default()).await?;
+/// orders.publish("o-1".to_string()).await?;
+/// let mut billing = orders.consumer("billing", ConsumerConfig::default()).await?;
+/// let d = billing.recv().await?;
+/// assert_eq!((d.offset(), d.delivery_count(), d.payload().as_str()), (0, 1, "o-1"));
+/// d.ack().await?;
+/// assert_eq!(orders.stats().await?.group("billing").unwrap().committed, 1);
+/// system.shutdown().await;
+/// # Ok(()) }
+/// ```
+#[must_use = "a consumer receives nothing unless received from"]
+pub struct Consumer<T: Send + Sync + 'static> {
+    core: Arc<TopicCore<T>>,
+    group: Arc<GroupShared<T>>,
+    member: u64,
+    name: Box<str>,
+}
+
+impl<T: Send + Sync + 'static> fmt::Debug for Consumer<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Consumer")
+            .field("topic", &self.core.name)
+            .field("group", &self.group.name)
+            .field("member", &self.name)
+            .finish()
+    }
+}
+
+impl<T: Send + Sync + 'static> Drop for Consumer<T> {
+    fn drop(&mut self) {
+        self.core.leave(&self.group, self.member);
+    }
+}
+
+impl<T: Send + Sync + 'static> Consumer<T> {
+    pub(crate) fn new(core: Arc<TopicCore<T>>, group: Arc<GroupShared<T>>, member: u64, name: Box<str>) -> Self {
+        Self { core, group, member, name }
+    }
+
+    /// The group's name.
+    pub fn group(&self) -> &str {
+        &self.group.name
+    }
+
+    /// This member's name (as shown by [`pending`](Self::pending)).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn delivery(&self, h: Handout<T>) -> Delivery<T> {
+        Delivery {
+            record: h.record,
+            token: h.token,
+            delivery_count: h.delivery_count,
+            core: self.core.clone(),
+            group: self.group.clone(),
+        }
+    }
+
+    fn map(&self, take: Take<T>) -> Result<Option<Delivery<T>>, TopicError> {
+        match take {
+            Take::Got(h) => Ok(Some(self.delivery(h))),
+            Take::Gap { from, to, count } => Err(TopicError::Gap { from, to, count }),
+            Take::Nothing => Ok(None),
+        }
+    }
+
+    /// Waits for the next message for this member: a due redelivery
+    /// first, then new messages in offset order, at most
+    /// `max_ack_pending` unacked at a time for the whole group.
+    ///
+    /// # Errors
+    ///
+    /// [`TopicError::Gap`] once when the group fell behind retention (the
+    /// next call resumes at the first retained offset);
+    /// [`TopicError::Deleted`] once the topic is deleted.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: a message is only assigned when it is returned.
+    pub async fn recv(&mut self) -> Result<Delivery<T>, TopicError> {
+        let take = self.core.take_wait(&self.group, self.member).await?;
+        self.map(take)?.ok_or_else(|| self.core.deleted_error())
+    }
+
+    /// Like [`recv`](Self::recv), but `Ok(None)` after `timeout`.
+    ///
+    /// # Errors
+    ///
+    /// As [`recv`](Self::recv).
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe.
+    pub async fn recv_timeout(&mut self, timeout: Duration) -> Result<Option<Delivery<T>>, TopicError> {
+        match tokio::time::timeout(timeout, self.recv()).await {
+            Ok(r) => r.map(Some),
+            Err(_) => Ok(None),
+        }
+    }
+
+    /// Returns the next message if one is available now.
+    ///
+    /// # Errors
+    ///
+    /// As [`recv`](Self::recv).
+    pub fn try_recv(&mut self) -> Result<Option<Delivery<T>>, TopicError> {
+        let take = self.core.take(&self.group, self.member)?;
+        self.map(take)
+    }
+
+    /// The group's pending-entry list (delivered, not yet acked), by
+    /// offset: owner, idle time, delivery count.
+    ///
+    /// # Errors
+    ///
+    /// [`TopicError::Deleted`].
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe (completes without waiting).
+    pub async fn pending(&self) -> Result<Vec<PendingEntry>, TopicError> {
+        Ok(self
+            .core
+            .pending(&self.group)?
+            .into_iter()
+            .map(|(row, owner)| PendingEntry {
+                offset: row.offset,
+                consumer: owner.into(),
+                idle: row.idle,
+                delivery_count: row.delivery_count,
+            })
+            .collect())
+    }
+
+    /// Takes over every pending message of the group idle for at least
+    /// `min_idle` (Redis `XCLAIM`): each is redelivered to this member with
+    /// its delivery count + 1; earlier tokens become stale.
+    ///
+    /// # Errors
+    ///
+    /// [`TopicError::Deleted`].
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe (completes without waiting).
+    pub async fn claim(&self, min_idle: Duration) -> Result<Vec<Delivery<T>>, TopicError> {
+        let got = self.core.claim(&self.group, self.member, min_idle)?;
+        Ok(got.into_iter().map(|h| self.delivery(h)).collect())
+    }
+}
+
+/// One message delivered to a group member. Owns nothing of the consumer:
+/// many may be held and settled in any order, from any task. Dropping it
+/// unsettled leaves the message pending until its `ack_wait` expires.
+#[must_use = "an unsettled delivery is redelivered after ack_wait"]
+pub struct Delivery<T: Send + Sync + 'static> {
+    record: Record<T>,
+    token: u64,
+    delivery_count: u32,
+    core: Arc<TopicCore<T>>,
+    group: Arc<GroupShared<T>>,
+}
+
+impl<T: Send + Sync + 'static + fmt::Debug> fmt::Debug for Delivery<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Delivery")
+            .field("offset", &self.record.offset())
+            .field("delivery_count", &self.delivery_count)
+            .field("payload", self.record.payload())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T: Send + Sync + 'static> Delivery<T> {
+    /// The message's offset.
+    pub fn offset(&self) -> u64 {
+        self.record.offset()
+    }
+
+    /// How many times this message was delivered to the group (1 first).
+    pub fn delivery_count(&self) -> u32 {
+        self.delivery_count
+    }
+
+    /// The payload.
+    pub fn payload(&self) -> &T {
+        self.record.payload()
+    }
+
+    /// The message key.
+    pub fn key(&self) -> Option<&str> {
+        self.record.key()
+    }
+
+    /// The value of header `name`.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.record.header(name)
+    }
+
+    /// The whole record (offset, payload, key, headers, publish time).
+    pub fn record(&self) -> &Record<T> {
+        &self.record
+    }
+
+    /// Acknowledges: the message is done for this group.
+    ///
+    /// # Errors
+    ///
+    /// [`TopicError::Stale`] if the message was redelivered or claimed
+    /// since (or already settled); [`TopicError::Deleted`].
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe (completes without waiting).
+    pub async fn ack(self) -> Result<(), TopicError> {
+        self.core.ack(&self.group, self.record.offset(), self.token)
+    }
+
+    /// Negative ack: redeliver now (or dead-letter if `max_deliver` is
+    /// reached).
+    ///
+    /// # Errors
+    ///
+    /// As [`ack`](Self::ack).
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe.
+    pub async fn nack(self) -> Result<(), TopicError> {
+        self.core.nack(&self.group, self.record.offset(), self.token, None)
+    }
+
+    /// Negative ack: redeliver after `delay` (then as [`nack`](Self::nack)).
+    ///
+    /// # Errors
+    ///
+    /// As [`ack`](Self::ack).
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe.
+    pub async fn nack_after(self, delay: Duration) -> Result<(), TopicError> {
+        self.core.nack(&self.group, self.record.offset(), self.token, Some(delay))
+    }
+
+    /// Dead-letters the message now, with reason `rejected`.
+    ///
+    /// # Errors
+    ///
+    /// As [`ack`](Self::ack).
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe.
+    pub async fn reject(self) -> Result<(), TopicError> {
+        self.core.reject(&self.group, self.record.offset(), self.token)
+    }
+
+    /// Still working on it: restarts the ack wait from now.
+    ///
+    /// # Errors
+    ///
+    /// As [`ack`](Self::ack).
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe.
+    pub async fn in_progress(&self) -> Result<(), TopicError> {
+        self.core.in_progress(&self.group, self.record.offset(), self.token)
+    }
+}
