@@ -32,14 +32,9 @@ struct Notifier {
     sent: u32,
 }
 
-struct Deposit(i64);
-struct Withdraw(i64);
-struct Balance;
 struct Record(&'static str, i64);
 struct Totals;
 struct Notify(i64);
-/// Takes longer than the caller is willing to wait.
-struct SlowReport;
 
 #[derive(Debug)]
 struct Insufficient {
@@ -53,17 +48,18 @@ impl std::fmt::Display for Insufficient {
     }
 }
 
-impl Handler<Deposit> for Account {
-    type Reply = ();
-    async fn handle(&mut self, Deposit(amount): Deposit, _ctx: &mut Context<Self>) {
+// `#[messages]` turns each method into a message struct (`Deposit { amount }`,
+// …), its `Handler` impl, and a typed client method on `ActorRef<Account>`.
+#[messages]
+impl Account {
+    /// Adds money and records it in the ledger.
+    async fn deposit(&mut self, amount: i64) {
         self.balance += amount;
         let _ = self.ledger.tell(Record(self.owner, amount)).await;
     }
-}
 
-impl Handler<Withdraw> for Account {
-    type Reply = Result<i64, Insufficient>;
-    async fn handle(&mut self, Withdraw(amount): Withdraw, _ctx: &mut Context<Self>) -> Self::Reply {
+    /// Takes money out if there is enough.
+    async fn withdraw(&mut self, amount: i64) -> Result<i64, Insufficient> {
         if amount > self.balance {
             return Err(Insufficient { balance: self.balance, wanted: amount });
         }
@@ -71,23 +67,20 @@ impl Handler<Withdraw> for Account {
         let _ = self.ledger.tell(Record(self.owner, -amount)).await;
         Ok(self.balance)
     }
-}
 
-impl Handler<Balance> for Account {
-    type Reply = i64;
-    async fn handle(&mut self, _: Balance, _ctx: &mut Context<Self>) -> i64 {
+    /// The current balance.
+    async fn balance(&self) -> i64 {
         self.balance
     }
-}
 
-impl Handler<SlowReport> for Account {
-    type Reply = i64;
-    async fn handle(&mut self, _: SlowReport, _ctx: &mut Context<Self>) -> i64 {
+    /// Takes longer than the caller is willing to wait.
+    async fn slow_report(&self) -> i64 {
         tokio::time::sleep(Duration::from_millis(200)).await;
         self.balance
     }
 }
 
+// The same thing by hand: one message type, one `Handler` impl.
 impl Handler<Record> for Ledger {
     type Reply = ();
     async fn handle(&mut self, Record(who, amount): Record, _ctx: &mut Context<Self>) {
@@ -126,18 +119,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // Tell: fire and forget, with backpressure when a mailbox is full.
     for amount in [100, 250, 75] {
-        alice.tell(Deposit(amount)).await?;
+        alice.deposit(amount).tell().await?;
     }
     // Ask: a typed reply, here a domain Result inside the transport Result.
-    match bob.ask(Withdraw(80)).await? {
+    match bob.withdraw(80).await? {
         Ok(left) => println!("bob withdrew 80, {left} left"),
         Err(e) => println!("bob's withdrawal refused: {e}"),
     }
-    let left = alice.ask(Withdraw(125)).await?.map_err(|e| e.to_string())?;
+    let left = alice.withdraw(125).await?.map_err(|e| e.to_string())?;
     println!("alice withdrew 125, {left} left");
+    // The generated structs work with the plain API too.
+    alice.try_tell(Deposit { amount: 5 })?;
 
     // An ask with a deadline that the handler does not meet.
-    match alice.ask(SlowReport).timeout(Duration::from_millis(20)).await {
+    match alice.slow_report().timeout(Duration::from_millis(20)).await {
         Err(AskError::Timeout) => println!("slow report: timed out after 20ms, as expected"),
         other => println!("slow report: {other:?}"),
     }
@@ -149,14 +144,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Err(AskError::Panicked(text)) => println!("notify -1: caught panic: {text}"),
         other => println!("notify -1: {other:?}"),
     }
-    println!("notifier after its panic: {:?} ({})", notifier.status(), notifier.wait_for_stop().await);
+    println!("notifier stopped after its panic: {}", notifier.wait_for_stop().await);
 
     let looked_up: ActorRef<Ledger> = system.lookup("ledger")?;
     let totals = looked_up.ask(Totals).await?;
     let mut totals: Vec<_> = totals.into_iter().collect();
     totals.sort();
     println!("ledger totals: {totals:?}");
-    println!("balances: alice {}, bob {}", alice.ask(Balance).await?, bob.ask(Balance).await?);
+    println!("balances: alice {}, bob {}", alice.balance().await?, bob.balance().await?);
 
     println!("\n{}", system.snapshot());
     let report = system.shutdown().await;

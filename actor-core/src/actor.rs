@@ -67,9 +67,10 @@ pub trait Actor: Sized + Send + 'static {
     /// Mailbox capacity. Checked at spawn: 0 is a [`SpawnError`](crate::SpawnError).
     const MAILBOX: usize = 1024;
 
-    /// The actor's type name, shown in snapshots, reports and traces.
+    /// The actor's name, shown in snapshots, reports and traces. Default:
+    /// the type's name without its module path (`Counter`, `Stack<u8>`).
     fn name() -> &'static str {
-        std::any::type_name::<Self>()
+        short_type_name(std::any::type_name::<Self>())
     }
 
     /// Runs before the first message. An error ends the incarnation with
@@ -92,6 +93,14 @@ pub trait Actor: Sized + Send + 'static {
         let _ = (ctx, panic);
         async { ControlFlow::Break(()) }
     }
+}
+
+/// `a::b::Stack<c::D>` → `Stack<c::D>`: the last path segment of the type,
+/// with its generic arguments as they are.
+pub(crate) fn short_type_name(full: &'static str) -> &'static str {
+    let head_end = full.find('<').unwrap_or(full.len());
+    let start = full[..head_end].rfind("::").map_or(0, |i| i + 2);
+    &full[start..]
 }
 
 /// An actor handles messages of type `M` and answers with `Reply`.
@@ -169,5 +178,15 @@ impl PanicInfo {
 impl fmt::Display for PanicInfo {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "panic while handling {}: {}", self.message_type, self.message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn short_type_names() {
+        assert_eq!(super::short_type_name("a::b::Counter"), "Counter");
+        assert_eq!(super::short_type_name("a::Stack<b::Item>"), "Stack<b::Item>");
+        assert_eq!(super::short_type_name("Plain"), "Plain");
     }
 }

@@ -87,7 +87,12 @@ mod reply;
 mod runner;
 mod supervisor;
 mod system;
+#[cfg(test)]
+mod tests;
 mod topic;
+
+#[cfg(feature = "testkit")]
+pub mod testkit;
 
 pub use actor::{Actor, BoxError, ExitReason, Handler, PanicInfo};
 pub use actor_ref::{

@@ -33,8 +33,27 @@ pub(crate) mod sync {
 /// A waker cell shared by one waiting task and many signallers.
 #[cfg(not(actor_loom))]
 pub(crate) use futures::task::AtomicWaker;
+
+/// A waker cell shared by one waiting task and many signallers: loom's, with
+/// the `register(&Waker)` signature of the normal build's.
 #[cfg(actor_loom)]
-pub(crate) use loom::future::AtomicWaker;
+#[derive(Default)]
+pub(crate) struct AtomicWaker(loom::future::AtomicWaker);
+
+#[cfg(actor_loom)]
+impl AtomicWaker {
+    pub(crate) fn new() -> Self {
+        AtomicWaker(loom::future::AtomicWaker::new())
+    }
+
+    pub(crate) fn register(&self, waker: &std::task::Waker) {
+        self.0.register_by_ref(waker);
+    }
+
+    pub(crate) fn wake(&self) {
+        self.0.wake();
+    }
+}
 
 /// Locks a mutex, ignoring poisoning: every critical section in the crate
 /// leaves its data consistent before anything in it can panic.
@@ -53,6 +72,80 @@ pub(crate) fn lock<T>(m: &sync::Mutex<T>) -> sync::MutexGuard<'_, T> {
 /// `None` once closed and empty), built on the facade's primitives.
 #[cfg(not(actor_loom))]
 pub(crate) mod chan {
-    pub(crate) use tokio::sync::mpsc::error::{SendError, TryRecvError, TrySendError};
+    pub(crate) use tokio::sync::mpsc::error::{SendError, TrySendError};
     pub(crate) use tokio::sync::mpsc::{Permit, Receiver, Sender, channel};
+}
+
+/// The loom build's mailbox channel.
+#[cfg(actor_loom)]
+pub(crate) mod chan {
+    pub(crate) use super::bounded::{Permit, Receiver, SendError, Sender, TrySendError, channel};
+}
+
+// Compiled in normal test builds too, so its own tests keep it honest.
+#[cfg(any(actor_loom, test))]
+#[cfg_attr(not(actor_loom), allow(dead_code))]
+pub(crate) mod bounded;
+
+/// Runs model checks: `loom::model` and loom threads under `--cfg
+/// actor_loom`; one plain run on OS threads otherwise, so the models compile
+/// and execute in every test run.
+#[cfg(test)]
+pub(crate) mod check {
+    #[cfg(actor_loom)]
+    pub(crate) use loom::future::block_on;
+    #[cfg(actor_loom)]
+    pub(crate) use loom::thread::spawn;
+    #[cfg(not(actor_loom))]
+    pub(crate) use std::thread::spawn;
+
+    /// Explores every interleaving of `f` (runs it once without loom).
+    /// The number of interleavings explored goes to stderr (shown with
+    /// `--nocapture`).
+    #[cfg(actor_loom)]
+    #[track_caller]
+    pub(crate) fn model(f: impl Fn() + Sync + Send + 'static) {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let runs = std::sync::Arc::new(AtomicUsize::new(0));
+        let counter = runs.clone();
+        let at = std::panic::Location::caller();
+        loom::model(move || {
+            // Relaxed: a plain counter, read after the model finished.
+            counter.fetch_add(1, Ordering::Relaxed);
+            f();
+        });
+        eprintln!("{at}: {} interleavings", runs.load(Ordering::Relaxed));
+    }
+
+    /// Explores every interleaving of `f` (runs it once without loom).
+    #[cfg(not(actor_loom))]
+    pub(crate) fn model(f: impl Fn() + Sync + Send + 'static) {
+        f();
+    }
+
+    /// Drives a future to completion on the current model thread.
+    #[cfg(not(actor_loom))]
+    pub(crate) fn block_on<F: std::future::Future>(fut: F) -> F::Output {
+        use std::pin::pin;
+        use std::sync::Arc;
+        use std::task::{Context, Poll, Wake, Waker};
+
+        struct Unpark(std::thread::Thread);
+
+        impl Wake for Unpark {
+            fn wake(self: Arc<Self>) {
+                self.0.unpark();
+            }
+        }
+
+        let mut fut = pin!(fut);
+        let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
+        let mut cx = Context::from_waker(&waker);
+        loop {
+            if let Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
+                return v;
+            }
+            std::thread::park();
+        }
+    }
 }

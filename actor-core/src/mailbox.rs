@@ -27,7 +27,7 @@ use std::task::{Context as TaskContext, Poll};
 
 use crate::actor::{Actor, Handler};
 use crate::context::Context;
-use crate::loom::chan::{self, TryRecvError};
+use crate::loom::chan;
 use crate::loom::sync::Arc;
 use crate::reply::{ErasedSlot, Slot};
 
@@ -146,6 +146,11 @@ impl<A: Actor> MailboxRx<A> {
         self.batch.pop()
     }
 
+    /// Puts back the envelope `pop_local` just returned; it is the next one out.
+    pub(crate) fn unpop(&mut self, env: Envelope<A>) {
+        self.batch.push(env);
+    }
+
     /// Waits for the next batch. `Ready(false)` means the lane is closed and
     /// empty. On `Pending` the batch buffer is released.
     pub(crate) fn poll_fill(&mut self, cx: &mut TaskContext<'_>) -> Poll<bool> {
@@ -171,10 +176,8 @@ impl<A: Actor> MailboxRx<A> {
         if let Some(env) = self.batch.pop() {
             return Some(env);
         }
-        match self.rx.try_recv() {
-            Ok(env) => Some(env),
-            Err(TryRecvError::Empty | TryRecvError::Disconnected) => None,
-        }
+        // Empty and disconnected both mean nothing to take now.
+        self.rx.try_recv().ok()
     }
 
     /// The next message of a closed lane, waiting for senders that already

@@ -83,7 +83,7 @@ pub(crate) struct Core {
 }
 
 impl Core {
-    fn new<A: Actor>(id: ActorId, opts: &mut SpawnOptions<A>, capacity: usize) -> Self {
+    pub(crate) fn new<A: Actor>(id: ActorId, opts: &mut SpawnOptions<A>, capacity: usize) -> Self {
         Core {
             id,
             name: opts.name.take().unwrap_or(Cow::Borrowed(A::name())),
@@ -136,14 +136,17 @@ impl Core {
 
     /// Moves the lifecycle phase (the actor's own task only). `AcqRel`:
     /// keeps request bits set concurrently and publishes the phase.
-    fn set_phase(&self, phase: u32) {
+    pub(crate) fn set_phase(&self, phase: u32) {
         let _ = self.state.fetch_update(Ordering::AcqRel, Ordering::Acquire, |s| Some((s & !PHASE_MASK) | phase));
     }
 
-    /// Clears the request bits for a new incarnation and sets `phase`.
-    /// `AcqRel`: as `set_phase`.
-    fn reopen(&self, phase: u32) {
-        self.state.store(phase, Ordering::Release);
+    /// An incarnation ended (its `on_stop` finished) and a supervisor will
+    /// decide what follows: the request bits set so far belonged to the
+    /// ended incarnation and are cleared, so the mailbox takes messages for
+    /// the next one; requests that arrive from now on stay set and apply to
+    /// the next incarnation. One read-modify-write: `AcqRel` as `set_phase`.
+    pub(crate) fn begin_restart(&self) {
+        let _ = self.state.fetch_update(Ordering::AcqRel, Ordering::Acquire, |_| Some(RESTARTING));
     }
 
     /// Registers the task's waker for control signals.
@@ -168,7 +171,7 @@ impl Core {
     }
 
     /// Records the final exit and releases every waiter.
-    fn set_exit(&self, reason: ExitReason) {
+    pub(crate) fn set_exit(&self, reason: ExitReason) {
         *lock(&self.exit) = Some(reason);
         self.set_phase(STOPPED);
         self.stopped.notify_waiters();
@@ -291,14 +294,14 @@ pub(crate) fn spawn<A: Actor>(
 }
 
 /// Why a guarded poll ended early.
-enum Interrupted {
+pub(crate) enum Interrupted {
     Panicked(String),
     Killed,
 }
 
 /// Polls a future with panics caught and, if `killable`, a `kill()` request
 /// ending it at its next suspension.
-struct Guarded<'a, F: ?Sized> {
+pub(crate) struct Guarded<'a, F: ?Sized> {
     fut: Pin<&'a mut F>,
     core: &'a Core,
     killable: bool,
@@ -325,15 +328,48 @@ impl<F: Future + ?Sized> Future for Guarded<'_, F> {
     }
 }
 
-fn guarded<'a, F: Future + ?Sized>(fut: Pin<&'a mut F>, core: &'a Core, killable: bool) -> Guarded<'a, F> {
+pub(crate) fn guarded<'a, F: Future + ?Sized>(fut: Pin<&'a mut F>, core: &'a Core, killable: bool) -> Guarded<'a, F> {
     Guarded { fut, core, killable }
 }
 
 /// What woke the idle message loop.
-enum Wake {
+pub(crate) enum Wake {
+    /// A batch of messages is ready.
     Batch,
+    /// A stop or kill request (the word as read).
     Signal(u32),
+    /// Every sender is gone and the mailbox is empty.
     Closed,
+}
+
+/// The idle wait of the message loop: a control request wins over messages.
+/// The word is read again after the waker is registered, so a request that
+/// lands between the first read and the registration is not missed.
+pub(crate) fn poll_idle<A: Actor>(core: &Core, mailbox: &mut MailboxRx<A>, cx: &mut TaskContext<'_>) -> Poll<Wake> {
+    let s = core.load();
+    if s & CLOSED_FOR_SENDS != 0 {
+        return Poll::Ready(Wake::Signal(s));
+    }
+    match mailbox.poll_fill(cx) {
+        Poll::Ready(true) => Poll::Ready(Wake::Batch),
+        Poll::Ready(false) => Poll::Ready(Wake::Closed),
+        Poll::Pending => {
+            core.register(cx);
+            let s = core.load();
+            if s & CLOSED_FOR_SENDS != 0 { Poll::Ready(Wake::Signal(s)) } else { Poll::Pending }
+        }
+    }
+}
+
+/// The exit a stop request ends the incarnation with, before the drain.
+pub(crate) fn stop_reason(signal: u32) -> ExitReason {
+    if signal & KILL != 0 {
+        ExitReason::Killed
+    } else if signal & SHUTDOWN != 0 {
+        ExitReason::Shutdown
+    } else {
+        ExitReason::Normal
+    }
 }
 
 /// The actor's task. Owns the receiving side; its `Drop` settles the actor
@@ -352,12 +388,17 @@ impl<A: Actor> Runner<A> {
             let exit = self.incarnation(&mut actor, &mut ctx, &mut supervision).await;
             ctx.end_incarnation();
             let Some(sup) = supervision.as_mut() else { break exit };
-            self.inner.core.set_phase(RESTARTING);
+            // Between incarnations the mailbox takes messages for the next
+            // one, also after a stop request ended this one (a Permanent
+            // child restarts after a normal exit). The supervisor's
+            // directive, not the request bits, ends the wait; a request made
+            // during the wait applies to the next incarnation.
+            self.inner.core.begin_restart();
             match sup.next(&exit).await {
                 Some(next) => {
                     actor = next;
                     let restarts = self.inner.core.restarts.fetch_add(1, Ordering::Relaxed) + 1;
-                    self.inner.core.reopen(STARTING);
+                    self.inner.core.set_phase(STARTING);
                     events::actor_restarted(&self.system, &self.inner.core, restarts, &exit);
                 }
                 None => break exit,
@@ -444,22 +485,7 @@ impl<A: Actor> Runner<A> {
                 Some(env) => env,
                 None => {
                     let mailbox = &mut self.mailbox;
-                    let wake = poll_fn(|cx| {
-                        let s = core.load();
-                        if s & CLOSED_FOR_SENDS != 0 {
-                            return Poll::Ready(Wake::Signal(s));
-                        }
-                        match mailbox.poll_fill(cx) {
-                            Poll::Ready(true) => Poll::Ready(Wake::Batch),
-                            Poll::Ready(false) => Poll::Ready(Wake::Closed),
-                            Poll::Pending => {
-                                core.register(cx);
-                                let s = core.load();
-                                if s & CLOSED_FOR_SENDS != 0 { Poll::Ready(Wake::Signal(s)) } else { Poll::Pending }
-                            }
-                        }
-                    })
-                    .await;
+                    let wake = poll_fn(|cx| poll_idle(core, mailbox, cx)).await;
                     match wake {
                         Wake::Batch => {
                             let depth = self.mailbox.len();
@@ -473,9 +499,16 @@ impl<A: Actor> Runner<A> {
                     }
                 }
             };
-            if core.load() & KILL != 0 {
+            let s = core.load();
+            if s & KILL != 0 {
                 self.reject_one(env);
                 return ExitReason::Killed;
+            }
+            if s & STOP != 0 {
+                // A stop landed while this batch was being handled: the rest
+                // of the batch belongs to the drain (and counts as drained).
+                self.mailbox.unpop(env);
+                return self.drain(actor, ctx, s, supervised).await;
             }
             let exit = self.handle(actor, ctx, env).await;
             processed += 1;
@@ -502,10 +535,10 @@ impl<A: Actor> Runner<A> {
     async fn drain(&mut self, actor: &mut A, ctx: &mut Context<A>, signal: u32, supervised: bool) -> ExitReason {
         let inner = self.inner.clone();
         let core = &inner.core;
-        if signal & KILL != 0 {
-            return ExitReason::Killed;
+        let reason = stop_reason(signal);
+        if reason == ExitReason::Killed {
+            return reason;
         }
-        let reason = if signal & SHUTDOWN != 0 { ExitReason::Shutdown } else { ExitReason::Normal };
         core.set_phase(STOPPING);
         let mut budget = self.mailbox.len();
         if !supervised {

@@ -565,7 +565,8 @@ impl SupervisorRef {
     ///
     /// # Errors
     ///
-    /// [`SupervisorError::NotFound`], [`SupervisorError::Running`] if it runs.
+    /// [`SupervisorError::NotFound`], [`SupervisorError::Running`] if it
+    /// runs, [`SupervisorError::Restarting`] if it is between incarnations.
     pub async fn delete_child(&self, id: &str) -> Result<(), SupervisorError> {
         self.command(|tx| Command::Delete(id.to_owned(), tx)).await?
     }

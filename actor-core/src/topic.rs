@@ -90,11 +90,11 @@
 mod broker;
 mod config;
 mod consumer;
-mod core;
+pub(crate) mod core;
 mod filter;
 mod group;
 mod log;
-mod message;
+pub(crate) mod message;
 #[cfg(test)]
 mod model;
 mod stats;

@@ -1,9 +1,12 @@
 //! A subscriber's end of one event type's channel, as a `Stream`.
 //!
-//! The receiver is polled with `try_recv` while events are waiting, and only
-//! moves into a reusable boxed `recv` future (allocated once per
-//! subscription) to wait for the next one, so a busy subscriber pays no
-//! future per event.
+//! Events already waiting are taken with `try_recv`; only to wait for the
+//! next one does the receiver move into a reusable boxed `recv` future
+//! (allocated once per subscription, refilled in place), so a busy
+//! subscriber builds no future per event. `try_recv` does not count against
+//! tokio's cooperative budget, so the subscription keeps its own: after
+//! [`YIELD_AFTER`] events in a row without waiting it yields to the
+//! scheduler once, as tokio's own `recv` would after as many.
 
 use std::fmt;
 use std::pin::Pin;
@@ -19,9 +22,9 @@ use super::channel::{Counters, Msg};
 use crate::error::Lagged;
 use crate::loom::sync::Arc;
 
-/// How many events a filter may reject in one poll before the subscription
-/// yields to the scheduler.
-const SKIP_BUDGET: usize = 128;
+/// Events taken in a row without waiting before the subscription yields to
+/// the scheduler (tokio's per-task budget).
+const YIELD_AFTER: u32 = 128;
 
 type Filter<E> = Box<dyn FnMut(&E) -> bool + Send>;
 type Received<E> = (Result<Msg<E>, RecvError>, Receiver<Msg<E>>);
@@ -69,6 +72,8 @@ pub struct Subscription<E> {
     /// The reusable future that owns the receiver while waiting.
     wait: Option<ReusableBoxFuture<'static, Received<E>>>,
     filter: Option<Filter<E>>,
+    /// Events taken in a row without waiting.
+    streak: u32,
     /// `Some` while the subscription is live (counted as a subscriber).
     counters: Option<Arc<Counters>>,
 }
@@ -81,7 +86,7 @@ impl<E: Clone + Send + 'static> Subscription<E> {
             counters.add_subscriber();
             counters.clone()
         });
-        Subscription { rx, wait: None, filter, counters }
+        Subscription { rx, wait: None, filter, streak: 0, counters }
     }
 
     /// The next event, `Err(Lagged)` after a loss, or `None` once the bus
@@ -108,15 +113,24 @@ impl<E: Clone + Send + 'static> Stream for Subscription<E> {
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Option<Self::Item>> {
         let this = &mut *self;
-        let mut skipped = 0;
         loop {
             let Some(event_type) = this.counters.as_ref().map(|c| c.event_type) else { return Poll::Ready(None) };
             let received = if let Some(rx) = this.rx.as_mut() {
+                if this.streak >= YIELD_AFTER {
+                    // Cooperative yield: see the module docs.
+                    this.streak = 0;
+                    cx.waker().wake_by_ref();
+                    return Poll::Pending;
+                }
                 match rx.try_recv() {
-                    Ok(msg) => Ok(msg),
+                    Ok(msg) => {
+                        this.streak += 1;
+                        Ok(msg)
+                    }
                     Err(TryRecvError::Lagged(n)) => Err(RecvError::Lagged(n)),
                     Err(TryRecvError::Closed) => Err(RecvError::Closed),
                     Err(TryRecvError::Empty) => {
+                        // Nothing waiting: park in tokio's `recv`.
                         let Some(rx) = this.rx.take() else { continue };
                         match this.wait.as_mut() {
                             Some(wait) => wait.set(recv_owned(rx)),
@@ -132,20 +146,15 @@ impl<E: Clone + Send + 'static> Stream for Subscription<E> {
                 };
                 let (received, rx) = ready!(wait.poll(cx));
                 this.rx = Some(rx);
+                this.streak = 0;
                 received
             };
             match received {
                 Ok(Msg::Event(event)) => {
-                    let keep = this.filter.as_mut().is_none_or(|keep| keep(&event));
-                    if !keep {
-                        skipped += 1;
-                        if skipped == SKIP_BUDGET {
-                            cx.waker().wake_by_ref();
-                            return Poll::Pending;
-                        }
-                        continue;
+                    // A rejected event counts towards the streak like any other.
+                    if this.filter.as_mut().is_none_or(|keep| keep(&event)) {
+                        return Poll::Ready(Some(Ok(event)));
                     }
-                    return Poll::Ready(Some(Ok(event)));
                 }
                 Ok(Msg::End) | Err(RecvError::Closed) => {
                     this.end();

@@ -61,6 +61,18 @@ struct Run {
     started_at: Instant,
 }
 
+impl Run {
+    /// Between incarnations: its exit is being decided, or the next
+    /// incarnation waits for its backoff or is still in `on_start`.
+    fn is_restarting(&self) -> bool {
+        match self.handle.core().status() {
+            ActorStatus::Restarting => true,
+            ActorStatus::Starting => self.incarnation > 0,
+            _ => self.exited,
+        }
+    }
+}
+
 struct Child {
     spec: ChildSpec,
     run: Option<Run>,
@@ -215,6 +227,10 @@ impl SupervisorActor {
                 reason: exit.to_string(),
             };
             tracing::error!(supervisor = %ctx.name(), %error, "restart intensity exceeded");
+            // Refuse new requests before waiting on the children: a child
+            // that asks this supervisor while it is being stopped must get
+            // `Stopped`, not a request queued behind this very handler.
+            ctx.core().request_stop(true);
             self.stop_all(ctx).await;
             self.escalated = Some(error.clone());
             ctx.fail(error);
@@ -407,7 +423,7 @@ impl Handler<Command> for SupervisorActor {
                 let result = match self.index(&id) {
                     None => Err(SupervisorError::NotFound(id)),
                     Some(i) => match self.children[i].run.as_ref() {
-                        Some(run) if run.exited => Err(SupervisorError::Restarting(id)),
+                        Some(run) if run.is_restarting() => Err(SupervisorError::Restarting(id)),
                         Some(_) => Err(SupervisorError::Running(id)),
                         None => {
                             let spec = self.children[i].spec.clone();
@@ -420,6 +436,9 @@ impl Handler<Command> for SupervisorActor {
             Command::Delete(id, reply) => {
                 let result = match self.index(&id) {
                     None => Err(SupervisorError::NotFound(id)),
+                    Some(i) if self.children[i].run.as_ref().is_some_and(Run::is_restarting) => {
+                        Err(SupervisorError::Restarting(id))
+                    }
                     Some(i) if self.children[i].run.is_some() => Err(SupervisorError::Running(id)),
                     Some(i) => {
                         self.children.remove(i);

@@ -40,6 +40,7 @@ pub(crate) fn plan(strategy: Strategy, failed: usize, len: usize, temporary: imp
 
 #[cfg(test)]
 mod tests {
+    use super::Strategy;
     use super::*;
     use proptest::prelude::*;
 

@@ -1,20 +1,24 @@
 //! [`Consumer`] (a member of a durable consumer group) and [`Delivery`]
 //! (one message handed to it, to be acked).
 
+use std::collections::VecDeque;
 use std::fmt;
 use std::time::Duration;
 
 use crate::error::TopicError;
 use crate::loom::sync::Arc;
 
-use super::core::{GroupShared, Take, TopicCore};
+use super::core::{GroupShared, TopicCore};
 use super::group::Handout;
 use super::message::Record;
 use super::stats::PendingEntry;
 
 /// A member of a durable consumer group. Members of one group compete:
 /// each message goes to one member at a time, and waiting members are
-/// served in turn (first come, first served).
+/// served in turn (first come, first served). When many messages are
+/// available a member takes up to 32 at once (never more than an equal
+/// share among the members); those count as in flight from then on and are
+/// handed back for redelivery (uncounted) if the consumer is dropped.
 ///
 /// Dropping the handle leaves the group; its unacked deliveries are
 /// redelivered to others after their `ack_wait`.
@@ -41,6 +45,10 @@ pub struct Consumer<T: Send + Sync + 'static> {
     group: Arc<GroupShared<T>>,
     member: u64,
     name: Box<str>,
+    /// Taken from the group under one lock, not yet returned (oldest
+    /// first); given back for redelivery when the consumer is dropped.
+    prefetched: VecDeque<Handout<T>>,
+    scratch: Vec<Handout<T>>,
 }
 
 impl<T: Send + Sync + 'static> fmt::Debug for Consumer<T> {
@@ -55,13 +63,17 @@ impl<T: Send + Sync + 'static> fmt::Debug for Consumer<T> {
 
 impl<T: Send + Sync + 'static> Drop for Consumer<T> {
     fn drop(&mut self) {
+        if !self.prefetched.is_empty() {
+            let back = self.prefetched.drain(..).map(|h| (h.record.offset(), h.token));
+            self.core.release(&self.group, back);
+        }
         self.core.leave(&self.group, self.member);
     }
 }
 
 impl<T: Send + Sync + 'static> Consumer<T> {
     pub(crate) fn new(core: Arc<TopicCore<T>>, group: Arc<GroupShared<T>>, member: u64, name: Box<str>) -> Self {
-        Self { core, group, member, name }
+        Self { core, group, member, name, prefetched: VecDeque::new(), scratch: Vec::new() }
     }
 
     /// The group's name.
@@ -84,12 +96,24 @@ impl<T: Send + Sync + 'static> Consumer<T> {
         }
     }
 
-    fn map(&self, take: Take<T>) -> Result<Option<Delivery<T>>, TopicError> {
-        match take {
-            Take::Got(h) => Ok(Some(self.delivery(h))),
-            Take::Gap { from, to, count } => Err(TopicError::Gap { from, to, count }),
-            Take::Nothing => Ok(None),
+    /// Moves what `take` produced into the prefetch queue and returns the
+    /// first, or the gap.
+    fn settle(&mut self, gap: Option<(u64, u64)>) -> Result<Option<Delivery<T>>, TopicError> {
+        self.prefetched.extend(self.scratch.drain(..));
+        if let Some((from, to)) = gap {
+            return Err(TopicError::Gap { from, to, count: to - from });
         }
+        Ok(self.prefetched.pop_front().map(|h| self.delivery(h)))
+    }
+
+    fn prefetched(&mut self) -> Result<Option<Delivery<T>>, TopicError> {
+        if self.prefetched.is_empty() {
+            return Ok(None);
+        }
+        if self.core.is_deleted() {
+            return Err(self.core.deleted_error());
+        }
+        Ok(self.prefetched.pop_front().map(|h| self.delivery(h)))
     }
 
     /// Waits for the next message for this member: a due redelivery
@@ -106,8 +130,11 @@ impl<T: Send + Sync + 'static> Consumer<T> {
     ///
     /// Cancel safe: a message is only assigned when it is returned.
     pub async fn recv(&mut self) -> Result<Delivery<T>, TopicError> {
-        let take = self.core.take_wait(&self.group, self.member).await?;
-        self.map(take)?.ok_or_else(|| self.core.deleted_error())
+        if let Some(d) = self.prefetched()? {
+            return Ok(d);
+        }
+        let gap = self.core.take_wait(&self.group, self.member, &mut self.scratch).await?;
+        self.settle(gap)?.ok_or_else(|| self.core.deleted_error())
     }
 
     /// Like [`recv`](Self::recv), but `Ok(None)` after `timeout`.
@@ -132,8 +159,11 @@ impl<T: Send + Sync + 'static> Consumer<T> {
     ///
     /// As [`recv`](Self::recv).
     pub fn try_recv(&mut self) -> Result<Option<Delivery<T>>, TopicError> {
-        let take = self.core.take(&self.group, self.member)?;
-        self.map(take)
+        if let Some(d) = self.prefetched()? {
+            return Ok(Some(d));
+        }
+        let gap = self.core.take(&self.group, self.member, &mut self.scratch)?;
+        self.settle(gap)
     }
 
     /// The group's pending-entry list (delivered, not yet acked), by

@@ -4,9 +4,10 @@
 //!
 //! # Invariants
 //!
-//! - Lock order: a group's `state` mutex, then the topic's `log` mutex.
-//!   The `groups` list mutex is a leaf: nothing else is locked while it is
-//!   held (its `Arc`s are cloned out first). No lock is held across an
+//! - Lock order: a group's `inner` mutex, then the topic's `log` mutex.
+//!   The `groups` list mutex is a leaf: nothing but tokio's internal
+//!   `Notify` lock is taken while it is held (it may itself be taken while
+//!   the `log` lock is held, in `join`). No lock is held across an
 //!   `.await`, and the dead-letter append happens after every lock of the
 //!   source topic is released, so two topics never hold each other's locks.
 //! - `deleted` only goes from false to true, under the `log` lock; every
@@ -34,12 +35,15 @@ use crate::loom::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use crate::loom::sync::{Arc, Mutex};
 
 use super::config::{ConsumerConfig, Overflow, StartAt, TopicConfig};
-use super::group::{DeadLetter, GroupRules, GroupState, Handout, Next, PendingRow};
+use super::group::{DeadLetter, GroupRules, GroupState, Handout, PendingRow};
 use super::log::{Log, Refusal};
 use super::message::{Meta, Record};
 
 /// How many records a subscriber copies out per lock.
 pub(crate) const READ_CHUNK: usize = 256;
+
+/// At most this many messages a group member takes per lock.
+pub(crate) const PREFETCH: usize = 32;
 
 /// Decrements a waiter count when a wait ends or is cancelled.
 struct Registered<'a>(&'a AtomicUsize);
@@ -85,14 +89,6 @@ pub(crate) struct GroupShared<T> {
     committed: Arc<AtomicU64>,
 }
 
-/// What a member's attempt to take a message produced.
-#[derive(Debug)]
-pub(crate) enum Take<T> {
-    Got(Handout<T>),
-    Gap { from: u64, to: u64, count: u64 },
-    Nothing,
-}
-
 /// A snapshot of the log's counters.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct LogCounters {
@@ -133,6 +129,9 @@ pub(crate) struct TopicCore<T> {
     space_waiters: AtomicUsize,
     groups: Mutex<Vec<Arc<GroupShared<T>>>>,
     group_count: AtomicUsize,
+    /// Mirror of the log's next offset, stored under the `log` lock, so an
+    /// idle group member can see "nothing new" without taking that lock.
+    next_hint: AtomicU64,
     pub(crate) subscribers: AtomicUsize,
     /// Wakes the timer driver when an earlier deadline appears.
     timer: Notify,
@@ -190,6 +189,7 @@ impl<T: Send + Sync + 'static> TopicCore<T> {
             space_waiters: AtomicUsize::new(0),
             groups: Mutex::new(Vec::new()),
             group_count: AtomicUsize::new(0),
+            next_hint: AtomicU64::new(0),
             subscribers: AtomicUsize::new(0),
             timer: Notify::new(),
             armed: AtomicU64::new(u64::MAX),
@@ -206,6 +206,14 @@ impl<T: Send + Sync + 'static> TopicCore<T> {
         self.deleted.load(Ordering::Acquire)
     }
 
+    /// Stores the next offset for lock-free "nothing new" checks.
+    fn publish_next(&self, log: &Log<T>) {
+        // SeqCst: a waiting member increments its waiter count and then
+        // reads this word; the publisher stores it and then reads the
+        // count (store-buffer pattern: both sides SeqCst).
+        self.next_hint.store(log.next(), Ordering::SeqCst);
+    }
+
     /// Wakes subscribers and one waiting member of every group after an
     /// append (the log lock is released).
     fn wake_readers(&self) {
@@ -215,8 +223,8 @@ impl<T: Send + Sync + 'static> TopicCore<T> {
         }
         // Relaxed: a group is counted before any member can wait on it.
         if self.group_count.load(Ordering::Relaxed) > 0 {
-            let groups = lock(&self.groups).clone();
-            for g in groups {
+            // `notify_one` only takes the Notify's own internal lock, a leaf.
+            for g in lock(&self.groups).iter() {
                 g.wake_one();
             }
         }
@@ -236,6 +244,7 @@ impl<T: Send + Sync + 'static> TopicCore<T> {
             Ok(slot) => slot.commit(Arc::new(payload), meta),
             Err(r) => return Err(refusal(r, (payload, meta))),
         };
+        self.publish_next(&log);
         drop(log);
         self.wake_readers();
         Ok(offset)
@@ -252,6 +261,7 @@ impl<T: Send + Sync + 'static> TopicCore<T> {
         match log.append(now, size, &meta) {
             Ok(slot) => {
                 slot.commit(payload, meta);
+                self.publish_next(&log);
                 drop(log);
                 self.wake_readers();
                 true
@@ -270,6 +280,7 @@ impl<T: Send + Sync + 'static> TopicCore<T> {
         let now = Instant::now();
         match log.append_batch(now, &sizes, payloads) {
             Ok(range) => {
+                self.publish_next(&log);
                 drop(log);
                 if !range.is_empty() {
                     self.wake_readers();
@@ -545,13 +556,31 @@ impl<T: Send + Sync + 'static> TopicCore<T> {
         }
     }
 
-    /// Tries to hand `member` a message: fires due deadlines, then a ready
-    /// redelivery, then new data.
-    pub(crate) fn take(&self, g: &GroupShared<T>, member: u64) -> Result<Take<T>, TopicError> {
+    /// Tries to hand `member` messages: fires due deadlines, then takes
+    /// ready redeliveries, then new data, into `out`. Takes more than one
+    /// (up to [`PREFETCH`]) only when plenty are available: at most an
+    /// equal share among the group's members, so prefetching never starves
+    /// another member. Returns the gap `(from, to)` if the group fell
+    /// behind retention (reported once).
+    pub(crate) fn take(
+        &self,
+        g: &GroupShared<T>,
+        member: u64,
+        out: &mut Vec<Handout<T>>,
+    ) -> Result<Option<(u64, u64)>, TopicError> {
         let now = Instant::now();
         let mut dead = Vec::new();
-        let (next, more, target, deadline) = {
+        let (gap, more, target, deadline) = {
             let mut inner = lock(&g.inner);
+            // Fast path: nothing new, nothing ready, no deadline due. With
+            // `delivered >= next` there can be no gap either.
+            if !inner.state.has_ready()
+                && inner.state.next_deadline().is_none_or(|d| d > now)
+                && inner.state.delivered() >= self.next_hint.load(Ordering::SeqCst)
+                && !self.is_deleted()
+            {
+                return Ok(None);
+            }
             let mut log = lock(&self.log);
             if self.deleted.load(Ordering::Relaxed) {
                 return Err(self.deleted_error());
@@ -560,46 +589,59 @@ impl<T: Send + Sync + 'static> TopicCore<T> {
                 log.expire(now);
             }
             inner.state.fire_timers(now, &mut dead);
-            let next = inner.state.next(member, now, &log);
+            let active = inner.members.values().filter(|m| m.1).count().max(1) as u64;
+            let share = (inner.state.available(&log) / active).clamp(1, PREFETCH as u64) as usize;
+            let before = out.len();
+            let gap = inner.state.next_batch(member, now, &log, share, out);
             let more = inner.state.has_ready() || (inner.state.can_take_new() && inner.state.delivered() < log.next());
             drop(log);
             self.publish_commit(g, &inner);
             let target = if dead.is_empty() { None } else { inner.dead_letter.clone() };
-            let deadline = match next {
-                Next::Deliver(_) => inner.state.next_deadline(),
-                _ => None,
-            };
-            (next, more, target, deadline)
+            let deadline = if out.len() > before { inner.state.next_deadline() } else { None };
+            (gap, more, target, deadline)
         };
         self.arm_timer(deadline);
         if more {
             g.wake_one();
         }
         self.dispatch(g, target, dead);
-        Ok(match next {
-            Next::Deliver(h) => Take::Got(h),
-            Next::Gap { from, to, count } => Take::Gap { from, to, count },
-            Next::Empty => Take::Nothing,
-        })
+        Ok(gap)
     }
 
-    /// Takes a message for `member`, waiting (without polling) until one is
-    /// available or the topic is deleted.
-    pub(crate) async fn take_wait(&self, g: &GroupShared<T>, member: u64) -> Result<Take<T>, TopicError> {
+    /// Takes messages for `member` into `out`, waiting (without polling)
+    /// until at least one is available, a gap is found, or the topic is
+    /// deleted.
+    pub(crate) async fn take_wait(
+        &self,
+        g: &GroupShared<T>,
+        member: u64,
+        out: &mut Vec<Handout<T>>,
+    ) -> Result<Option<(u64, u64)>, TopicError> {
         loop {
-            match self.take(g, member)? {
-                Take::Nothing => {}
-                other => return Ok(other),
+            let gap = self.take(g, member, out)?;
+            if gap.is_some() || !out.is_empty() {
+                return Ok(gap);
             }
             let mut notified = pin!(g.notify.notified());
             notified.as_mut().enable();
             let _reg = Registered::new(&g.waiters);
-            match self.take(g, member)? {
-                Take::Nothing => {}
-                other => return Ok(other),
+            let gap = self.take(g, member, out)?;
+            if gap.is_some() || !out.is_empty() {
+                return Ok(gap);
             }
             notified.await;
         }
+    }
+
+    /// Returns prefetched deliveries of a departing member for redelivery.
+    pub(crate) fn release(&self, g: &GroupShared<T>, handouts: impl Iterator<Item = (u64, u64)>) {
+        let mut inner = lock(&g.inner);
+        for (offset, token) in handouts {
+            inner.state.release(offset, token);
+        }
+        self.publish_commit(g, &inner);
+        drop(inner);
+        g.wake_one();
     }
 
     fn stale(offset: u64) -> TopicError {

@@ -94,7 +94,6 @@ pub(crate) enum Next<T> {
     Gap {
         from: u64,
         to: u64,
-        count: u64,
     },
     /// Nothing to hand out now.
     Empty,
@@ -297,7 +296,7 @@ impl<T> GroupState<T> {
     /// `max_ack_pending`.
     pub(crate) fn next(&mut self, member: u64, now: Instant, log: &Log<T>) -> Next<T> {
         if let Some((from, to)) = self.gap.take() {
-            return Next::Gap { from, to, count: to - from };
+            return Next::Gap { from, to };
         }
         if let Some(offset) = self.ready.pop_first() {
             let token = self.token();
@@ -309,7 +308,9 @@ impl<T> GroupState<T> {
                 slot.touched = now;
                 slot.state = SlotState::InFlight { deadline };
                 let handout = Handout { record: slot.record.clone(), token, delivery_count: slot.delivery_count };
-                self.counters.redelivered_total += 1;
+                if slot.delivery_count > 1 {
+                    self.counters.redelivered_total += 1;
+                }
                 self.arm(deadline, offset, token);
                 return Next::Deliver(handout);
             }
@@ -323,7 +324,7 @@ impl<T> GroupState<T> {
             if let Some(slot) = self.filter_slot {
                 self.matched_passed = self.matched_passed.max(log.filter_counts(slot).1);
             }
-            return Next::Gap { from, to, count: to - from };
+            return Next::Gap { from, to };
         }
         while let Some(record) = log.get(self.delivered) {
             self.delivered += 1;
@@ -352,6 +353,49 @@ impl<T> GroupState<T> {
             return Next::Deliver(Handout { record, token, delivery_count: 1 });
         }
         Next::Empty
+    }
+
+    /// Hands `member` up to `max` messages (as [`next`](Self::next) would
+    /// one by one). A gap is returned only first; one met later is kept
+    /// for the next call.
+    pub(crate) fn next_batch(
+        &mut self,
+        member: u64,
+        now: Instant,
+        log: &Log<T>,
+        max: usize,
+        out: &mut Vec<Handout<T>>,
+    ) -> Option<(u64, u64)> {
+        for _ in 0..max.max(1) {
+            match self.next(member, now, log) {
+                Next::Deliver(h) => out.push(h),
+                Next::Gap { from, to } if out.is_empty() => return Some((from, to)),
+                Next::Gap { from, to } => {
+                    self.gap = Some((from, to));
+                    break;
+                }
+                Next::Empty => break,
+            }
+        }
+        None
+    }
+
+    /// Messages a member could take now: ready redeliveries plus new
+    /// offsets (all offsets for a filtered group: an upper bound).
+    pub(crate) fn available(&self, log: &Log<T>) -> u64 {
+        self.ready.len() as u64 + log.next().saturating_sub(self.delivered)
+    }
+
+    /// Puts a delivery that never reached the user (prefetched by a member
+    /// that left) back for redelivery, without counting a delivery.
+    pub(crate) fn release(&mut self, offset: u64, token: u64) {
+        if self.check(offset, token).is_ok()
+            && let Some(slot) = self.pending.get_mut(&offset)
+        {
+            slot.delivery_count = slot.delivery_count.saturating_sub(1);
+            slot.state = SlotState::Ready;
+            self.ready.insert(offset);
+        }
     }
 
     fn check(&self, offset: u64, token: u64) -> Result<(), Stale> {
@@ -541,7 +585,7 @@ mod tests {
         let t0 = Instant::now();
         let mut log = log_with(6, t0);
         let mut g = GroupState::new(rules(), 0, &mut log);
-        assert!(matches!(g.next(1, t0, &log), Next::Gap { from: 0, to: 2, count: 2 }));
+        assert!(matches!(g.next(1, t0, &log), Next::Gap { from: 0, to: 2 }));
         assert_eq!(take(&mut g, 1, t0, &log).record.offset, 2);
     }
 

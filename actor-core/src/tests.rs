@@ -1,0 +1,123 @@
+//! Model checks of the runtime's own concurrency protocols.
+//!
+//! Each `loom_*` module checks one protocol on the real code: under
+//! `RUSTFLAGS="--cfg actor_loom"` every model runs under `loom::model`,
+//! which explores the interleavings of its (at most three) threads; in a
+//! normal build each model runs once on OS threads, so it cannot rot. The
+//! protocols, their invariants and the commands are listed in
+//! `CONCURRENCY.md` at the repository root.
+
+mod loom_mailbox;
+mod loom_registry;
+mod loom_reply;
+mod loom_restart;
+mod loom_status;
+mod loom_topic;
+
+use std::future::poll_fn;
+
+use crate::actor::{Actor, ExitReason, Handler};
+use crate::actor_ref::ActorId;
+use crate::context::Context;
+use crate::loom::chan;
+use crate::loom::check::block_on;
+use crate::loom::sync::Arc;
+use crate::loom::sync::atomic::AtomicUsize;
+use crate::mailbox::MailboxRx;
+use crate::runner::{Core, Inner, KILL, STOP, STOPPING, SpawnOptions, Wake, poll_idle, stop_reason};
+
+/// The actor type of the models; its handlers never run (the models count
+/// envelopes, they do not need a context).
+pub(crate) struct Probe;
+
+impl Actor for Probe {}
+
+/// A numbered message.
+pub(crate) struct Ping(pub(crate) u32);
+
+impl Handler<Ping> for Probe {
+    type Reply = u32;
+
+    async fn handle(&mut self, Ping(n): Ping, _ctx: &mut Context<Self>) -> u32 {
+        n
+    }
+}
+
+/// An actor cell (core, sending side, one counted handle) and its mailbox,
+/// built as `runner::spawn` builds them, without a task.
+pub(crate) fn cell(id: u64, capacity: usize) -> (Arc<Inner<Probe>>, MailboxRx<Probe>) {
+    let (tx, rx) = chan::channel(capacity);
+    let core = Core::new::<Probe>(ActorId::new(id), &mut SpawnOptions::default(), capacity);
+    (Arc::new(Inner { core, tx, strong: AtomicUsize::new(1) }), MailboxRx::new(rx))
+}
+
+/// What the modelled runner did.
+#[derive(Debug, Default)]
+pub(crate) struct Outcome {
+    pub(crate) exit: Option<ExitReason>,
+    /// Envelopes that reached the handler, in arrival order.
+    pub(crate) handled: usize,
+    /// Envelopes rejected (dead letters, failed asks).
+    pub(crate) rejected: usize,
+    pub(crate) on_stop: usize,
+}
+
+/// One unsupervised incarnation of the message loop and its stop path, on
+/// the real status word and mailbox: the idle wait (`runner::poll_idle`), the
+/// per-envelope KILL/STOP checks and the drain of `Runner::messages` and
+/// `Runner::drain`, the kill rejection, `on_stop`, then `Runner::finish`.
+/// Handling an envelope is counting it: handlers need a live system.
+pub(crate) fn run_unsupervised(core: &Core, mailbox: &mut MailboxRx<Probe>) -> Outcome {
+    let mut out = Outcome::default();
+    let exit = loop {
+        if let Some(env) = mailbox.pop_local() {
+            let s = core.load();
+            if s & KILL != 0 {
+                reject(env, &mut out);
+                break ExitReason::Killed;
+            }
+            if s & STOP != 0 {
+                mailbox.unpop(env);
+                break drain(core, mailbox, s, &mut out);
+            }
+            out.handled += 1;
+            continue;
+        }
+        match block_on(poll_fn(|cx| poll_idle(core, mailbox, cx))) {
+            Wake::Batch => continue,
+            Wake::Signal(s) => break drain(core, mailbox, s, &mut out),
+            Wake::Closed => break ExitReason::Normal,
+        }
+    };
+    if exit == ExitReason::Killed {
+        out.rejected += block_on(mailbox.reject_all(|_| {})) as usize;
+    }
+    core.set_phase(STOPPING);
+    out.on_stop += 1;
+    out.rejected += block_on(mailbox.reject_all(|_| {})) as usize;
+    core.set_exit(exit.clone());
+    out.exit = Some(exit);
+    out
+}
+
+fn reject(env: crate::mailbox::Envelope<Probe>, out: &mut Outcome) {
+    let _tell = env.reject();
+    out.rejected += 1;
+}
+
+fn drain(core: &Core, mailbox: &mut MailboxRx<Probe>, signal: u32, out: &mut Outcome) -> ExitReason {
+    let reason = stop_reason(signal);
+    if reason == ExitReason::Killed {
+        return reason;
+    }
+    core.set_phase(STOPPING);
+    mailbox.close();
+    while let Some(env) = block_on(mailbox.next_closed()) {
+        if core.load() & KILL != 0 {
+            reject(env, out);
+            return ExitReason::Killed;
+        }
+        out.handled += 1;
+    }
+    reason
+}

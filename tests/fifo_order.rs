@@ -1,0 +1,154 @@
+//! Per-sender FIFO: the messages of one sender are handled in the order they
+//! were sent, whatever other senders do and whichever send method is used.
+
+use std::future::IntoFuture;
+use std::time::Duration;
+
+use actor_core::prelude::*;
+
+/// Every wait is bounded, so a hang fails fast instead of stalling the suite.
+async fn within<F: IntoFuture>(fut: F) -> F::Output {
+    tokio::time::timeout(Duration::from_secs(30), fut).await.expect("timed out: the runtime hung")
+}
+
+/// Records every `(sender, seq)` pair in arrival order.
+#[derive(Default)]
+struct Recorder {
+    seen: Vec<(usize, u64)>,
+}
+
+impl Actor for Recorder {
+    // Small, so senders keep running into backpressure and interleave.
+    const MAILBOX: usize = 4;
+}
+
+struct Item {
+    sender: usize,
+    seq: u64,
+}
+
+impl Handler<Item> for Recorder {
+    type Reply = ();
+    async fn handle(&mut self, Item { sender, seq }: Item, _ctx: &mut Context<Self>) {
+        self.seen.push((sender, seq));
+    }
+}
+
+struct Take;
+
+impl Handler<Take> for Recorder {
+    type Reply = Vec<(usize, u64)>;
+    async fn handle(&mut self, _: Take, _ctx: &mut Context<Self>) -> Vec<(usize, u64)> {
+        std::mem::take(&mut self.seen)
+    }
+}
+
+/// Every sender's sequence numbers appear as 0, 1, 2, … with none missing.
+fn assert_per_sender_fifo(seen: &[(usize, u64)], senders: usize, per_sender: u64) {
+    let mut next = vec![0u64; senders];
+    for &(sender, seq) in seen {
+        assert_eq!(seq, next[sender], "sender {sender}: got {seq}, expected {}", next[sender]);
+        next[sender] += 1;
+    }
+    assert_eq!(next, vec![per_sender; senders], "some messages were lost");
+}
+
+// Breaks if concurrent senders can reorder one sender's tells (e.g. batch handling out of order).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tells_from_each_sender_are_handled_in_send_order() {
+    const SENDERS: usize = 4;
+    const PER_SENDER: u64 = 2_000;
+    let system = ActorSystem::new();
+    let recorder = system.spawn(Recorder::default()).unwrap();
+    let mut tasks = Vec::new();
+    for sender in 0..SENDERS {
+        let r = recorder.clone();
+        tasks.push(tokio::spawn(async move {
+            for seq in 0..PER_SENDER {
+                r.tell(Item { sender, seq }).await.unwrap();
+            }
+        }));
+    }
+    for t in tasks {
+        within(t).await.unwrap();
+    }
+    let seen = within(recorder.ask(Take)).await.unwrap();
+    assert_per_sender_fifo(&seen, SENDERS, PER_SENDER);
+    within(system.shutdown()).await;
+}
+
+// Breaks if try_tell, tell_timeout, Recipient and ask from one sender do not share one ordered lane.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_send_method_of_one_sender_keeps_its_order() {
+    const SENDERS: usize = 3;
+    const PER_SENDER: u64 = 1_000;
+    let system = ActorSystem::new();
+    let recorder = system.spawn(Recorder::default()).unwrap();
+    let mut tasks = Vec::new();
+    for sender in 0..SENDERS {
+        let r = recorder.clone();
+        tasks.push(tokio::spawn(async move {
+            let recipient = r.recipient::<Item>();
+            for seq in 0..PER_SENDER {
+                let item = Item { sender, seq };
+                match seq % 5 {
+                    0 => r.tell(item).await.unwrap(),
+                    1 => match r.try_tell(item) {
+                        Ok(()) => {}
+                        // Full hands the message back: send the very same one again.
+                        Err(e) => r.tell(e.into_inner()).await.unwrap(),
+                    },
+                    2 => r.tell_timeout(item, Duration::from_secs(30)).await.unwrap(),
+                    3 => recipient.tell(item).await.unwrap(),
+                    _ => r.ask(item).await.unwrap(),
+                }
+            }
+        }));
+    }
+    for t in tasks {
+        within(t).await.unwrap();
+    }
+    let seen = within(recorder.ask(Take)).await.unwrap();
+    assert_per_sender_fifo(&seen, SENDERS, PER_SENDER);
+    within(system.shutdown()).await;
+}
+
+// Breaks if messages queued before a stop are handled out of order during the drain.
+#[tokio::test]
+async fn the_drain_after_stop_keeps_send_order() {
+    let system = ActorSystem::new();
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let drainer = system.spawn(Drainer { seen: Vec::new(), out: Some(tx) }).unwrap();
+    for seq in 0..20 {
+        drainer.tell(Item { sender: 0, seq }).await.unwrap();
+    }
+    drainer.stop();
+    assert!(drainer.tell(Item { sender: 0, seq: 99 }).await.unwrap_err().is_closed());
+    assert_eq!(within(drainer.wait_for_stop()).await, ExitReason::Normal);
+    let seen = within(rx).await.unwrap();
+    assert_eq!(seen, (0..20).map(|seq| (0, seq)).collect::<Vec<_>>());
+    within(system.shutdown()).await;
+}
+
+/// Hands everything it handled to the test when it stops.
+struct Drainer {
+    seen: Vec<(usize, u64)>,
+    out: Option<tokio::sync::oneshot::Sender<Vec<(usize, u64)>>>,
+}
+
+impl Actor for Drainer {
+    const MAILBOX: usize = 32;
+
+    async fn on_stop(&mut self, _ctx: &mut Context<Self>, _reason: &ExitReason) {
+        if let Some(out) = self.out.take() {
+            let _ = out.send(std::mem::take(&mut self.seen));
+        }
+    }
+}
+
+impl Handler<Item> for Drainer {
+    type Reply = ();
+    async fn handle(&mut self, Item { sender, seq }: Item, _ctx: &mut Context<Self>) {
+        self.seen.push((sender, seq));
+    }
+}
