@@ -16,7 +16,7 @@ use crate::loom::sync::Arc;
 
 use super::Topic;
 use super::config::{ConsumerConfig, TopicConfig};
-use super::core::{GroupShared, TopicCore};
+use super::core::{Joined, TopicCore};
 use super::group::GroupRules;
 use super::stats::{GroupStats, TopicStats};
 
@@ -193,9 +193,6 @@ pub(crate) struct Join<T> {
     pub(crate) config: ConsumerConfig,
     pub(crate) dead_letter: Option<Arc<TopicCore<T>>>,
 }
-
-/// The joined group, member id and member name.
-pub(crate) type Joined<T> = (Arc<GroupShared<T>>, u64, Box<str>);
 
 impl<T: Send + Sync + 'static> Handler<Join<T>> for TopicActor<T> {
     type Reply = Result<Joined<T>, TopicError>;

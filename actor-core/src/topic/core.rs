@@ -89,6 +89,9 @@ pub(crate) struct GroupShared<T> {
     committed: Arc<AtomicU64>,
 }
 
+/// A joined group, the member's id and the member's name.
+pub(crate) type Joined<T> = (Arc<GroupShared<T>>, u64, Box<str>);
+
 /// A snapshot of the log's counters.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct LogCounters {
@@ -443,7 +446,7 @@ impl<T: Send + Sync + 'static> TopicCore<T> {
         config: &ConsumerConfig,
         rules: GroupRules,
         dead_letter: Option<Arc<TopicCore<T>>>,
-    ) -> Result<(Arc<GroupShared<T>>, u64, Box<str>), TopicError> {
+    ) -> Result<Joined<T>, TopicError> {
         let existing = {
             let mut log = lock(&self.log);
             if self.deleted.load(Ordering::Relaxed) {
