@@ -54,19 +54,18 @@ pub struct Context<A: Actor> {
     inner: Arc<Inner<A>>,
     system: ActorSystem,
     reply: Option<Arc<dyn ErasedSlot>>,
-    message_type: &'static str,
-    exit: Option<ExitReason>,
+    /// Boxed: set only on `fail`, and the context lives in every actor.
+    exit: Option<Box<ExitReason>>,
     tasks: Option<CancellationToken>,
 }
 
 impl<A: Actor> Context<A> {
     pub(crate) fn new(inner: Arc<Inner<A>>, system: ActorSystem) -> Self {
-        Context { inner, system, reply: None, message_type: "", exit: None, tasks: None }
+        Context { inner, system, reply: None, exit: None, tasks: None }
     }
 
     /// Called by an envelope before its handler runs.
-    pub(crate) fn begin_message(&mut self, message_type: &'static str, reply: Option<Arc<dyn ErasedSlot>>) {
-        self.message_type = message_type;
+    pub(crate) fn begin_message(&mut self, reply: Option<Arc<dyn ErasedSlot>>) {
         self.reply = reply;
     }
 
@@ -76,7 +75,7 @@ impl<A: Actor> Context<A> {
     }
 
     pub(crate) fn take_exit(&mut self) -> Option<ExitReason> {
-        self.exit.take()
+        self.exit.take().map(|e| *e)
     }
 
     /// Cancels the incarnation's timers, streams and watches.
@@ -132,7 +131,7 @@ impl<A: Actor> Context<A> {
     /// stay in the mailbox for a restarted incarnation (or become dead
     /// letters if the actor stops for good).
     pub fn fail(&mut self, error: impl Into<BoxError>) {
-        self.exit = Some(ExitReason::Failed(error_chain(&error.into())));
+        self.exit = Some(Box::new(ExitReason::Failed(error_chain(&error.into()))));
     }
 
     /// Takes the right to answer the current ask later, from anywhere. The
@@ -152,9 +151,8 @@ impl<A: Actor> Context<A> {
         match erased.into_any().downcast::<Slot<R>>() {
             Ok(slot) => ReplySender::new(Some(slot)),
             Err(_) => panic!(
-                "reply_later::<{}>() while handling {} whose Reply is {}",
+                "reply_later::<{}>() while handling a message whose Reply is {}",
                 std::any::type_name::<R>(),
-                self.message_type,
                 reply_type
             ),
         }

@@ -60,7 +60,7 @@ pub(crate) struct TellEnvelope<M>(pub(crate) M);
 impl<A: Handler<M>, M: Send + 'static> Dispatch<A> for TellEnvelope<M> {
     fn handle<'a>(self: Box<Self>, actor: &'a mut A, ctx: &'a mut Context<A>) -> HandleFuture<'a> {
         let msg = self.0;
-        ctx.begin_message(std::any::type_name::<M>(), None);
+        ctx.begin_message(None);
         Box::pin(async move {
             let _reply = actor.handle(msg, ctx).await;
         })
@@ -93,7 +93,7 @@ impl<A: Handler<M>, M: Send + 'static> Dispatch<A> for AskEnvelope<A, M> {
         let slot = self.slot.take().expect("an envelope is handled once");
         drop(self);
         let erased: Arc<dyn ErasedSlot> = slot.clone();
-        ctx.begin_message(std::any::type_name::<M>(), Some(erased));
+        ctx.begin_message(Some(erased));
         Box::pin(async move {
             let reply = actor.handle(msg, ctx).await;
             // Still in the context: the handler did not take it with

@@ -384,8 +384,17 @@ struct Runner<A: Actor> {
 impl<A: Actor> Runner<A> {
     async fn run(mut self, mut actor: A, mut supervision: Option<Box<dyn Supervision<A>>>) {
         let mut ctx = Context::new(self.inner.clone(), self.system.clone());
+        let supervised = supervision.is_some();
         let exit = loop {
-            let exit = self.incarnation(&mut actor, &mut ctx, &mut supervision).await;
+            // One incarnation: `on_start`, messages, `on_stop`. The start and
+            // stop phases are boxed: they are rare, and keeping them out of
+            // this state machine keeps every actor's task small.
+            let started = Box::pin(self.start(&mut actor, &mut ctx, &mut supervision)).await;
+            let exit = match started {
+                Ok(()) => self.messages(&mut actor, &mut ctx, supervised).await,
+                Err(exit) => exit,
+            };
+            Box::pin(self.stop(&mut actor, &mut ctx, &exit, supervised)).await;
             ctx.end_incarnation();
             let Some(sup) = supervision.as_mut() else { break exit };
             // Between incarnations the mailbox takes messages for the next
@@ -405,53 +414,56 @@ impl<A: Actor> Runner<A> {
             }
         };
         drop(actor);
-        self.finish(exit).await;
+        Box::pin(self.finish(exit)).await;
     }
 
-    /// One incarnation: `on_start`, messages, `on_stop`.
-    async fn incarnation(
+    /// Runs `on_start`; `Err` is the exit of an incarnation that did not start.
+    async fn start(
         &mut self,
         actor: &mut A,
         ctx: &mut Context<A>,
         supervision: &mut Option<Box<dyn Supervision<A>>>,
-    ) -> ExitReason {
-        let supervised = supervision.is_some();
-        let inner = self.inner.clone();
-        let core = &inner.core;
+    ) -> Result<(), ExitReason> {
+        let core = &self.inner.core;
         core.set_phase(STARTING);
         let started = {
             let mut fut = pin!(actor.on_start(ctx));
             guarded(fut.as_mut(), core, true).await
         };
-        let exit = match started {
+        match started {
             Ok(Ok(())) => {
                 core.set_phase(RUNNING);
                 events::actor_started(&self.system, core, core.restarts.load(Ordering::Relaxed));
                 if let Some(sup) = supervision.as_mut() {
                     sup.started();
                 }
-                self.messages(actor, ctx, supervised).await
+                Ok(())
             }
-            Ok(Err(e)) => ExitReason::Failed(error_chain(&e)),
+            Ok(Err(e)) => Err(ExitReason::Failed(error_chain(&e))),
             Err(Interrupted::Panicked(m)) => {
                 tracing::error!(panic = %m, "on_start panicked");
-                ExitReason::Panicked(m)
+                Err(ExitReason::Panicked(m))
             }
-            Err(Interrupted::Killed) => ExitReason::Killed,
-        };
-        if exit == ExitReason::Killed {
+            Err(Interrupted::Killed) => Err(ExitReason::Killed),
+        }
+    }
+
+    /// Ends an incarnation: after a kill the queue is rejected; then
+    /// `on_stop` runs (panics caught, never interrupted by a kill).
+    async fn stop(&mut self, actor: &mut A, ctx: &mut Context<A>, exit: &ExitReason, supervised: bool) {
+        if *exit == ExitReason::Killed {
             self.reject_queued(supervised).await;
         }
+        let core = &self.inner.core;
         core.set_phase(STOPPING);
         let stopped = {
-            let mut fut = pin!(actor.on_stop(ctx, &exit));
+            let mut fut = pin!(actor.on_stop(ctx, exit));
             guarded(fut.as_mut(), core, false).await
         };
         if let Err(Interrupted::Panicked(m)) = stopped {
             tracing::error!(panic = %m, "on_stop panicked");
         }
         tracing::debug!(reason = %exit, "stopped");
-        exit
     }
 
     /// Rejects what is queued after a kill. A supervised mailbox stays open
@@ -477,8 +489,7 @@ impl<A: Actor> Runner<A> {
 
     /// Handles messages until a stop request, a kill, or an exit.
     async fn messages(&mut self, actor: &mut A, ctx: &mut Context<A>, supervised: bool) -> ExitReason {
-        let inner = self.inner.clone();
-        let core = &inner.core;
+        let core = &self.inner.core;
         let mut processed = core.processed.load(Ordering::Relaxed);
         loop {
             let env = match self.mailbox.pop_local() {
@@ -494,7 +505,7 @@ impl<A: Actor> Runner<A> {
                             }
                             continue;
                         }
-                        Wake::Signal(s) => return self.drain(actor, ctx, s, supervised).await,
+                        Wake::Signal(s) => return Box::pin(self.drain(actor, ctx, s, supervised)).await,
                         Wake::Closed => return ExitReason::Normal,
                     }
                 }
@@ -508,15 +519,34 @@ impl<A: Actor> Runner<A> {
                 // A stop landed while this batch was being handled: the rest
                 // of the batch belongs to the drain (and counts as drained).
                 self.mailbox.unpop(env);
-                return self.drain(actor, ctx, s, supervised).await;
+                return Box::pin(self.drain(actor, ctx, s, supervised)).await;
             }
-            let exit = self.handle(actor, ctx, env).await;
+            // `handle`, inlined: one async layer less on the hot path keeps
+            // every actor's task smaller.
+            let message_type = env.message_type();
+            let result = {
+                let mut fut = env.handle(actor, ctx);
+                guarded(fut.as_mut(), core, true).await
+            };
+            let exit = match result {
+                Ok(()) => ctx.take_exit(),
+                Err(Interrupted::Killed) => Some(Self::killed_mid_message(ctx)),
+                Err(Interrupted::Panicked(m)) => Box::pin(Self::after_panic(core, actor, ctx, m, message_type)).await,
+            };
             processed += 1;
             core.processed.store(processed, Ordering::Relaxed);
             if let Some(exit) = exit {
                 return exit;
             }
         }
+    }
+
+    /// A kill ended the handler at an `.await`: its asker is told.
+    fn killed_mid_message(ctx: &mut Context<A>) -> ExitReason {
+        if let Some(slot) = ctx.take_reply() {
+            slot.fail(AskError::Stopped);
+        }
+        ExitReason::Killed
     }
 
     fn reject_one(&self, env: Envelope<A>) {
@@ -577,32 +607,37 @@ impl<A: Actor> Runner<A> {
         };
         match result {
             Ok(()) => ctx.take_exit(),
-            Err(Interrupted::Killed) => {
-                if let Some(slot) = ctx.take_reply() {
-                    slot.fail(AskError::Stopped);
-                }
-                Some(ExitReason::Killed)
+            Err(Interrupted::Killed) => Some(Self::killed_mid_message(ctx)),
+            // Rare: boxed, so the per-message state machine stays small.
+            Err(Interrupted::Panicked(m)) => Box::pin(Self::after_panic(core, actor, ctx, m, message_type)).await,
+        }
+    }
+
+    /// A handler panicked: fail its asker, then let `on_panic` decide.
+    async fn after_panic(
+        core: &Core,
+        actor: &mut A,
+        ctx: &mut Context<A>,
+        message: String,
+        message_type: &'static str,
+    ) -> Option<ExitReason> {
+        if let Some(slot) = ctx.take_reply() {
+            slot.fail(AskError::Panicked(message.clone()));
+        }
+        tracing::error!(message_type, panic = %message, "handler panicked");
+        let info = PanicInfo::new(message, message_type);
+        let flow = {
+            let mut fut = pin!(actor.on_panic(ctx, &info));
+            guarded(fut.as_mut(), core, false).await
+        };
+        match flow {
+            Ok(ControlFlow::Continue(())) => ctx.take_exit(),
+            Ok(ControlFlow::Break(())) => Some(ExitReason::Panicked(info.message().to_owned())),
+            Err(Interrupted::Panicked(m2)) => {
+                tracing::error!(panic = %m2, "on_panic panicked");
+                Some(ExitReason::Panicked(info.message().to_owned()))
             }
-            Err(Interrupted::Panicked(m)) => {
-                if let Some(slot) = ctx.take_reply() {
-                    slot.fail(AskError::Panicked(m.clone()));
-                }
-                tracing::error!(message_type, panic = %m, "handler panicked");
-                let info = PanicInfo::new(m, message_type);
-                let flow = {
-                    let mut fut = pin!(actor.on_panic(ctx, &info));
-                    guarded(fut.as_mut(), core, false).await
-                };
-                match flow {
-                    Ok(ControlFlow::Continue(())) => ctx.take_exit(),
-                    Ok(ControlFlow::Break(())) => Some(ExitReason::Panicked(info.message().to_owned())),
-                    Err(Interrupted::Panicked(m2)) => {
-                        tracing::error!(panic = %m2, "on_panic panicked");
-                        Some(ExitReason::Panicked(info.message().to_owned()))
-                    }
-                    Err(Interrupted::Killed) => Some(ExitReason::Killed),
-                }
-            }
+            Err(Interrupted::Killed) => Some(ExitReason::Killed),
         }
     }
 
