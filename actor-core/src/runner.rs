@@ -60,6 +60,9 @@ pub(crate) const STOP: u32 = 1 << 3;
 /// With `STOP`: the stop comes from the system or a supervisor.
 pub(crate) const SHUTDOWN: u32 = 1 << 4;
 pub(crate) const KILL: u32 = 1 << 5;
+/// Abandon even `on_stop`: a deadline passed after a kill. The runner stops
+/// polling whatever it awaits and settles the actor as killed.
+pub(crate) const ABORT: u32 = 1 << 6;
 const CLOSED_FOR_SENDS: u32 = STOP | KILL;
 
 /// The non-generic part of an actor's cell: identity, status word, control
@@ -132,6 +135,12 @@ impl Core {
     /// `kill()`: no new messages, queued ones rejected, handler aborted.
     pub(crate) fn kill(&self) {
         self.signal(KILL);
+    }
+
+    /// Past every deadline: the runner abandons what it awaits, `on_stop`
+    /// included. A handler that never yields cannot be reached by anything.
+    pub(crate) fn abort(&self) {
+        self.signal(KILL | ABORT);
     }
 
     /// Moves the lifecycle phase (the actor's own task only). `AcqRel`:
@@ -288,8 +297,9 @@ pub(crate) fn spawn<A: Actor>(
     let span = tracing::info_span!("actor", actor.id = id.get(), actor.name = %inner.core.name);
     let runner = Runner { inner: inner.clone(), mailbox: MailboxRx::new(rx), system: system.clone(), finished: false };
     let task = runner.run(actor, opts.supervision).instrument(span);
-    let handle = system.runtime().spawn(task);
-    system.set_abort_handle(id, handle.abort_handle());
+    // Detached: the actor is reached through its status word, never its
+    // join handle.
+    drop(system.runtime().spawn(task));
     Ok(ActorRef::from_inner(inner))
 }
 
@@ -304,7 +314,8 @@ pub(crate) enum Interrupted {
 pub(crate) struct Guarded<'a, F: ?Sized> {
     fut: Pin<&'a mut F>,
     core: &'a Core,
-    killable: bool,
+    /// Request bits that end the wait at the future's next suspension.
+    interrupt: u32,
 }
 
 impl<F: Future + ?Sized> Future for Guarded<'_, F> {
@@ -315,9 +326,9 @@ impl<F: Future + ?Sized> Future for Guarded<'_, F> {
         match catch_unwind(AssertUnwindSafe(|| this.fut.as_mut().poll(cx))) {
             Ok(Poll::Ready(v)) => Poll::Ready(Ok(v)),
             Ok(Poll::Pending) => {
-                if this.killable {
+                if this.interrupt != 0 {
                     this.core.register(cx);
-                    if this.core.load() & KILL != 0 {
+                    if this.core.load() & this.interrupt != 0 {
                         return Poll::Ready(Err(Interrupted::Killed));
                     }
                 }
@@ -328,8 +339,8 @@ impl<F: Future + ?Sized> Future for Guarded<'_, F> {
     }
 }
 
-pub(crate) fn guarded<'a, F: Future + ?Sized>(fut: Pin<&'a mut F>, core: &'a Core, killable: bool) -> Guarded<'a, F> {
-    Guarded { fut, core, killable }
+pub(crate) fn guarded<'a, F: Future + ?Sized>(fut: Pin<&'a mut F>, core: &'a Core, interrupt: u32) -> Guarded<'a, F> {
+    Guarded { fut, core, interrupt }
 }
 
 /// What woke the idle message loop.
@@ -373,7 +384,7 @@ pub(crate) fn stop_reason(signal: u32) -> ExitReason {
 }
 
 /// The actor's task. Owns the receiving side; its `Drop` settles the actor
-/// if the task is aborted before it finished.
+/// if the task is dropped before it finished.
 struct Runner<A: Actor> {
     inner: Arc<Inner<A>>,
     mailbox: MailboxRx<A>,
@@ -394,8 +405,12 @@ impl<A: Actor> Runner<A> {
                 Ok(()) => self.messages(&mut actor, &mut ctx, supervised).await,
                 Err(exit) => exit,
             };
-            Box::pin(self.stop(&mut actor, &mut ctx, &exit, supervised)).await;
+            let abandoned = Box::pin(self.stop(&mut actor, &mut ctx, &exit, supervised)).await;
             ctx.end_incarnation();
+            if abandoned {
+                // Past every deadline: it stops for good, as killed.
+                break ExitReason::Killed;
+            }
             let Some(sup) = supervision.as_mut() else { break exit };
             // Between incarnations the mailbox takes messages for the next
             // one, also after a stop request ended this one (a Permanent
@@ -428,7 +443,7 @@ impl<A: Actor> Runner<A> {
         core.set_phase(STARTING);
         let started = {
             let mut fut = pin!(actor.on_start(ctx));
-            guarded(fut.as_mut(), core, true).await
+            guarded(fut.as_mut(), core, KILL).await
         };
         match started {
             Ok(Ok(())) => {
@@ -449,8 +464,9 @@ impl<A: Actor> Runner<A> {
     }
 
     /// Ends an incarnation: after a kill the queue is rejected; then
-    /// `on_stop` runs (panics caught, never interrupted by a kill).
-    async fn stop(&mut self, actor: &mut A, ctx: &mut Context<A>, exit: &ExitReason, supervised: bool) {
+    /// `on_stop` runs (panics caught, not interrupted by a kill). Returns true
+    /// if `on_stop` was abandoned past every deadline.
+    async fn stop(&mut self, actor: &mut A, ctx: &mut Context<A>, exit: &ExitReason, supervised: bool) -> bool {
         if *exit == ExitReason::Killed {
             self.reject_queued(supervised).await;
         }
@@ -458,12 +474,20 @@ impl<A: Actor> Runner<A> {
         core.set_phase(STOPPING);
         let stopped = {
             let mut fut = pin!(actor.on_stop(ctx, exit));
-            guarded(fut.as_mut(), core, false).await
+            guarded(fut.as_mut(), core, ABORT).await
         };
-        if let Err(Interrupted::Panicked(m)) = stopped {
-            tracing::error!(panic = %m, "on_stop panicked");
-        }
         tracing::debug!(reason = %exit, "stopped");
+        match stopped {
+            Err(Interrupted::Panicked(m)) => {
+                tracing::error!(panic = %m, "on_stop panicked");
+                false
+            }
+            Err(Interrupted::Killed) => {
+                tracing::error!("on_stop abandoned past its deadline");
+                true
+            }
+            Ok(()) => false,
+        }
     }
 
     /// Rejects what is queued after a kill. A supervised mailbox stays open
@@ -526,7 +550,7 @@ impl<A: Actor> Runner<A> {
             let message_type = env.message_type();
             let result = {
                 let mut fut = env.handle(actor, ctx);
-                guarded(fut.as_mut(), core, true).await
+                guarded(fut.as_mut(), core, KILL).await
             };
             let exit = match result {
                 Ok(()) => ctx.take_exit(),
@@ -603,7 +627,7 @@ impl<A: Actor> Runner<A> {
         let message_type = env.message_type();
         let result = {
             let mut fut = env.handle(actor, ctx);
-            guarded(fut.as_mut(), core, true).await
+            guarded(fut.as_mut(), core, KILL).await
         };
         match result {
             Ok(()) => ctx.take_exit(),
@@ -628,7 +652,7 @@ impl<A: Actor> Runner<A> {
         let info = PanicInfo::new(message, message_type);
         let flow = {
             let mut fut = pin!(actor.on_panic(ctx, &info));
-            guarded(fut.as_mut(), core, false).await
+            guarded(fut.as_mut(), core, ABORT).await
         };
         match flow {
             Ok(ControlFlow::Continue(())) => ctx.take_exit(),
@@ -666,8 +690,8 @@ impl<A: Actor> Drop for Runner<A> {
         if self.finished {
             return;
         }
-        // The task was aborted (a shutdown deadline) or its runtime is going
-        // away: settle the actor so nobody waits on it forever.
+        // The runtime is going away (its tasks are dropped): settle the actor
+        // so nobody waits on it forever.
         let core = &self.inner.core;
         let system = &self.system;
         let n = self.mailbox.reject_now(|ty| system.dead_letter(core, ty));

@@ -148,7 +148,7 @@ pub enum Shutdown {
     /// Killed at once (queued messages dropped and counted).
     Brutal,
     /// Asked to stop (drain, `on_stop`); killed if it takes longer than this;
-    /// reported unresponsive and aborted if the kill does not take within the
+    /// reported unresponsive and abandoned (even its `on_stop`) if the kill does not take within the
     /// same time again.
     Timeout(Duration),
     /// Asked to stop and waited for without a deadline (the default for

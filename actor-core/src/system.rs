@@ -7,8 +7,9 @@
 //! one at a time in reverse spawn order (a supervisor stops its own
 //! children first, in reverse start order). Each actor gets the system's
 //! drain timeout to handle what is queued and run `on_stop`; past it, it is
-//! killed and gets the drain timeout once more; past that its task is
-//! aborted and the report calls it unresponsive. A handler that never yields
+//! killed and gets the drain timeout once more; past that it is abandoned
+//! (its runner stops awaiting even `on_stop`) and the report calls it
+//! unresponsive. A handler that never yields
 //! cannot be interrupted by anything in Rust: it is reported, never waited on
 //! forever.
 //!
@@ -24,7 +25,6 @@ use std::fmt;
 use std::time::Duration;
 
 use tokio::runtime::Handle;
-use tokio::task::AbortHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::actor::{Actor, ExitReason};
@@ -39,12 +39,7 @@ use crate::runner::{self, ActorCell, Core, SpawnOptions};
 const SHARDS: usize = 16;
 const DEFAULT_DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
 
-struct Entry {
-    cell: Arc<dyn ActorCell>,
-    abort: Option<AbortHandle>,
-}
-
-type Shard = Mutex<HashMap<u64, Entry>>;
+type Shard = Mutex<HashMap<u64, Arc<dyn ActorCell>>>;
 
 struct SystemInner {
     name: String,
@@ -67,8 +62,9 @@ struct SystemInner {
 #[derive(Default)]
 struct StopLog {
     entries: Vec<ActorShutdown>,
-    /// Actors killed at a deadline; their entry says so.
-    killed: std::collections::HashSet<ActorId>,
+    /// Actors killed at a deadline (false) or already reported
+    /// unresponsive (true); their entry says so, once.
+    marked: HashMap<ActorId, bool>,
 }
 
 /// A handle to an actor system; cheap to clone.
@@ -271,14 +267,11 @@ impl ActorSystem {
         // then anything left over, each pass in reverse spawn order. Every
         // actor that stops meanwhile logs itself (`record_stop`).
         for top_level_only in [true, false] {
-            let mut cells: Vec<(Arc<dyn ActorCell>, Option<AbortHandle>)> = self
-                .entries()
-                .into_iter()
-                .filter(|(cell, _)| !top_level_only || cell.core().parent.is_none())
-                .collect();
-            cells.sort_by_key(|(cell, _)| std::cmp::Reverse(cell.core().id));
-            for (cell, abort) in cells {
-                self.stop_one(cell.core(), abort).await;
+            let mut cells: Vec<Arc<dyn ActorCell>> =
+                self.entries().into_iter().filter(|cell| !top_level_only || cell.core().parent.is_none()).collect();
+            cells.sort_by_key(|cell| std::cmp::Reverse(cell.core().id));
+            for cell in cells {
+                self.stop_one(cell.core()).await;
             }
         }
         self.inner.root.cancel();
@@ -288,7 +281,7 @@ impl ActorSystem {
         report
     }
 
-    async fn stop_one(&self, core: &Core, abort: Option<AbortHandle>) {
+    async fn stop_one(&self, core: &Core) {
         let deadline = self.inner.drain_timeout;
         if let Some(reason) = core.exit_reason() {
             self.log(core, StopOutcome::AlreadyStopped(reason));
@@ -304,11 +297,9 @@ impl ActorSystem {
         if tokio::time::timeout(deadline, core.wait_stopped()).await.is_ok() {
             return;
         }
-        tracing::error!(actor.id = core.id.get(), actor.name = %core.name, "unresponsive; aborting its task");
+        tracing::error!(actor.id = core.id.get(), actor.name = %core.name, "unresponsive; abandoning it");
         self.note_unresponsive(core);
-        if let Some(abort) = abort {
-            abort.abort();
-        }
+        core.abort();
     }
 
     fn log(&self, core: &Core, outcome: StopOutcome) {
@@ -327,23 +318,28 @@ impl ActorSystem {
         if !self.is_stopping() {
             return;
         }
-        let killed = lock(&self.inner.stop_log).killed.remove(&core.id);
-        self.log(core, if killed { StopOutcome::Killed } else { StopOutcome::Stopped(reason.clone()) });
+        let mark = lock(&self.inner.stop_log).marked.remove(&core.id);
+        match mark {
+            // Its line is in the report already.
+            Some(true) => {}
+            Some(false) => self.log(core, StopOutcome::Killed),
+            None => self.log(core, StopOutcome::Stopped(reason.clone())),
+        }
     }
 
     /// An actor was killed because it missed a stop deadline.
     pub(crate) fn note_killed(&self, id: ActorId) {
         if self.is_stopping() {
-            lock(&self.inner.stop_log).killed.insert(id);
+            lock(&self.inner.stop_log).marked.insert(id, false);
         }
     }
 
-    /// An actor did not stop even when killed; its task is being aborted and
-    /// its table entry is released.
+    /// An actor did not stop even when killed; it is being abandoned and its
+    /// table entry is released.
     pub(crate) fn note_unresponsive(&self, core: &Core) {
         self.remove_cell(core);
         if self.is_stopping() {
-            lock(&self.inner.stop_log).killed.remove(&core.id);
+            lock(&self.inner.stop_log).marked.insert(core.id, true);
             self.log(core, StopOutcome::Unresponsive);
         }
     }
@@ -353,7 +349,7 @@ impl ActorSystem {
         let mut flat: Vec<ActorSnapshot> = self
             .entries()
             .into_iter()
-            .map(|(cell, _)| {
+            .map(|cell| {
                 let core = cell.core();
                 let m = core.metrics(cell.mailbox_len());
                 ActorSnapshot {
@@ -407,10 +403,10 @@ impl ActorSystem {
         &self.inner.table[(id.get() as usize) % SHARDS]
     }
 
-    fn entries(&self) -> Vec<(Arc<dyn ActorCell>, Option<AbortHandle>)> {
+    fn entries(&self) -> Vec<Arc<dyn ActorCell>> {
         let mut out = Vec::new();
         for shard in &self.inner.table {
-            out.extend(lock(shard).values().map(|e| (e.cell.clone(), e.abort.clone())));
+            out.extend(lock(shard).values().cloned());
         }
         out
     }
@@ -424,22 +420,8 @@ impl ActorSystem {
         if self.inner.stopping.load(Ordering::SeqCst) {
             return Err(SpawnError::SystemStopped);
         }
-        shard.insert(id.get(), Entry { cell, abort: None });
+        shard.insert(id.get(), cell);
         Ok(())
-    }
-
-    /// Aborts an actor's task (its runner then settles it as killed at its
-    /// next suspension point).
-    pub(crate) fn abort(&self, id: ActorId) {
-        if let Some(abort) = lock(self.shard(id)).get(&id.get()).and_then(|e| e.abort.clone()) {
-            abort.abort();
-        }
-    }
-
-    pub(crate) fn set_abort_handle(&self, id: ActorId, abort: AbortHandle) {
-        if let Some(e) = lock(self.shard(id)).get_mut(&id.get()) {
-            e.abort = Some(abort);
-        }
     }
 
     /// Forgets an actor that stopped for good and releases its name.
@@ -563,7 +545,8 @@ pub enum StopOutcome {
     /// Missed the drain deadline; killed, then stopped.
     Killed,
     /// Did not stop even when killed (a handler that never yields, or an
-    /// `on_stop` that hangs); its task was aborted.
+    /// `on_stop` that hangs); it was abandoned: the runner stops awaiting
+    /// it (a handler that never yields keeps its thread).
     Unresponsive,
 }
 
@@ -573,7 +556,7 @@ impl fmt::Display for StopOutcome {
             StopOutcome::Stopped(r) => write!(f, "stopped ({r})"),
             StopOutcome::AlreadyStopped(r) => write!(f, "already stopped ({r})"),
             StopOutcome::Killed => f.write_str("killed at the drain deadline"),
-            StopOutcome::Unresponsive => f.write_str("UNRESPONSIVE, task aborted"),
+            StopOutcome::Unresponsive => f.write_str("UNRESPONSIVE, abandoned"),
         }
     }
 }

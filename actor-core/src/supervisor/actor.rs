@@ -291,7 +291,7 @@ impl SupervisorActor {
 }
 
 /// Stops an actor per `policy`, with `ended` telling when it is done.
-/// Returns true if it was unresponsive (its task was aborted).
+/// Returns true if it was unresponsive (abandoned, `on_stop` included).
 async fn stop_with_policy(
     system: &ActorSystem,
     core: &crate::runner::Core,
@@ -321,9 +321,9 @@ async fn stop_with_policy(
             if tokio::time::timeout(d, ended.as_mut()).await.is_ok() {
                 return false;
             }
-            tracing::error!(actor.id = core.id.get(), actor.name = %core.name, "unresponsive; aborting its task");
+            tracing::error!(actor.id = core.id.get(), actor.name = %core.name, "unresponsive; abandoning it");
             system.note_unresponsive(core);
-            system.abort(core.id);
+            core.abort();
             true
         }
     }

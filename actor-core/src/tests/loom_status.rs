@@ -8,7 +8,7 @@ use std::pin::pin;
 use crate::actor::ExitReason;
 use crate::actor_ref::{ActorStatus, try_send_tell};
 use crate::loom::check::{block_on, model, spawn};
-use crate::runner::{Core, Interrupted, guarded};
+use crate::runner::{Core, Interrupted, KILL, guarded};
 use crate::tests::{Ping, cell, run_unsupervised};
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -103,7 +103,7 @@ fn loom_status_kill_interrupts_handler() {
             spawn(move || inner.core.kill())
         };
         let mut handler = pin!(pending::<()>());
-        let r = block_on(guarded(handler.as_mut(), &inner.core, true));
+        let r = block_on(guarded(handler.as_mut(), &inner.core, KILL));
         assert!(matches!(r, Err(Interrupted::Killed)));
         stopper.join().expect("stopper");
         killer.join().expect("killer");
