@@ -26,7 +26,7 @@ use std::time::Duration;
 
 use actor_core::prelude::*;
 use criterion::measurement::WallTime;
-use criterion::{BenchmarkGroup, SamplingMode, Throughput};
+use criterion::{BenchmarkGroup, Criterion, SamplingMode, Throughput};
 use tokio::sync::{mpsc, oneshot};
 
 /// Mailbox capacity of both sides: the actor's default, and the baseline's
@@ -333,4 +333,53 @@ where
         stop_baseline(tx, join).await;
         paired
     })
+}
+
+/// The whole of a counter bench: criterion group `name` times `ours` and
+/// `base` (the same generic driver, one call per sample, inside a spawned
+/// task, on a fresh actor or baseline each sample), then [`paired_counter`]
+/// runs, and the report of both in `unit`s per second, `per_iter` of them
+/// per iteration.
+pub(crate) fn bench_counter<FO, FB>(
+    c: &mut Criterion,
+    name: &str,
+    unit: &str,
+    per_iter: u64,
+    measure: Duration,
+    ours: fn(ActorRef<Counter>, u64) -> FO,
+    base: fn(BaseRef, u64) -> FB,
+) where
+    FO: Future<Output = Vec<Duration>> + Send + 'static,
+    FB: Future<Output = Vec<Duration>> + Send + 'static,
+{
+    let rt = runtime();
+    let system = rt.block_on(async { ActorSystem::new() });
+    let (ours_samples, base_samples) = (Samples::default(), Samples::default());
+    let (ours_rec, base_rec) = (&ours_samples, &base_samples);
+
+    let mut group = c.benchmark_group(name);
+    configure(&mut group, per_iter, measure);
+    group.bench_function("ours", |b| {
+        b.to_async(&rt).iter_custom(|iters| {
+            let system = &system;
+            async move {
+                let actor = spawn_ours(system);
+                let runs = tokio::spawn(ours(actor.clone(), iters)).await.expect("driver");
+                stop_ours(actor).await;
+                ours_rec.record(&runs)
+            }
+        });
+    });
+    group.bench_function("tokio_baseline", |b| {
+        b.to_async(&rt).iter_custom(|iters| async move {
+            let (tx, join) = spawn_baseline();
+            let runs = tokio::spawn(base(tx.clone(), iters)).await.expect("driver");
+            stop_baseline(tx, join).await;
+            base_rec.record(&runs)
+        });
+    });
+    group.finish();
+    let (po, pb) = paired_counter(&rt, &system, ours, base);
+    report_throughput(name, unit, per_iter, (&po, &pb), (&ours_samples, &base_samples));
+    let _ = rt.block_on(system.shutdown());
 }

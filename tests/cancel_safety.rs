@@ -7,63 +7,15 @@ use std::time::Duration;
 
 use actor_core::prelude::*;
 use futures::{FutureExt, poll};
-use tokio::sync::oneshot;
+
+#[path = "support/gated.rs"]
+mod gated;
+
+use gated::{Gated, Log, Num, park_and_fill};
 
 /// Every wait is bounded, so a hang fails fast instead of stalling the suite.
 async fn within<F: IntoFuture>(fut: F) -> F::Output {
     tokio::time::timeout(Duration::from_secs(30), fut).await.expect("timed out: the runtime hung")
-}
-
-/// Logs the numbers it handles; `Block` holds its handler until released.
-#[derive(Default)]
-struct Gated {
-    log: Vec<u32>,
-}
-
-impl Actor for Gated {
-    const MAILBOX: usize = 1;
-}
-
-struct Block {
-    started: oneshot::Sender<()>,
-    gate: oneshot::Receiver<()>,
-}
-
-impl Handler<Block> for Gated {
-    type Reply = ();
-    async fn handle(&mut self, Block { started, gate }: Block, _ctx: &mut Context<Self>) {
-        let _ = started.send(());
-        let _ = gate.await;
-    }
-}
-
-struct Num(u32);
-
-impl Handler<Num> for Gated {
-    type Reply = ();
-    async fn handle(&mut self, Num(n): Num, _ctx: &mut Context<Self>) {
-        self.log.push(n);
-    }
-}
-
-struct Log;
-
-impl Handler<Log> for Gated {
-    type Reply = Vec<u32>;
-    async fn handle(&mut self, _: Log, _ctx: &mut Context<Self>) -> Vec<u32> {
-        self.log.clone()
-    }
-}
-
-/// Parks the actor inside a handler and fills its one-slot mailbox with
-/// `Num(1)`. Firing the returned sender releases the handler.
-async fn park_and_fill(actor: &ActorRef<Gated>) -> oneshot::Sender<()> {
-    let (started_tx, started_rx) = oneshot::channel();
-    let (gate_tx, gate_rx) = oneshot::channel();
-    within(actor.tell(Block { started: started_tx, gate: gate_rx })).await.unwrap();
-    within(started_rx).await.unwrap();
-    actor.try_tell(Num(1)).unwrap();
-    gate_tx
 }
 
 // Breaks if dropping a pending tell (e.g. losing a select!) still delivers its message later.

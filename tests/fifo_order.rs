@@ -53,28 +53,36 @@ fn assert_per_sender_fifo(seen: &[(usize, u64)], senders: usize, per_sender: u64
     assert_eq!(next, vec![per_sender; senders], "some messages were lost");
 }
 
+/// Spawns a recorder and `senders` tasks made by `sender_task` (given the
+/// recorder and the sender's index), waits for them all, then checks that
+/// each sender's `per_sender` items were handled in send order.
+async fn assert_senders_keep_order<F, Fut>(senders: usize, per_sender: u64, sender_task: F)
+where
+    F: Fn(ActorRef<Recorder>, usize) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let system = ActorSystem::new();
+    let recorder = system.spawn(Recorder::default()).unwrap();
+    let tasks: Vec<_> = (0..senders).map(|sender| tokio::spawn(sender_task(recorder.clone(), sender))).collect();
+    for t in tasks {
+        within(t).await.unwrap();
+    }
+    let seen = within(recorder.ask(Take)).await.unwrap();
+    assert_per_sender_fifo(&seen, senders, per_sender);
+    within(system.shutdown()).await;
+}
+
 // Breaks if concurrent senders can reorder one sender's tells (e.g. batch handling out of order).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tells_from_each_sender_are_handled_in_send_order() {
     const SENDERS: usize = 4;
     const PER_SENDER: u64 = 2_000;
-    let system = ActorSystem::new();
-    let recorder = system.spawn(Recorder::default()).unwrap();
-    let mut tasks = Vec::new();
-    for sender in 0..SENDERS {
-        let r = recorder.clone();
-        tasks.push(tokio::spawn(async move {
-            for seq in 0..PER_SENDER {
-                r.tell(Item { sender, seq }).await.unwrap();
-            }
-        }));
-    }
-    for t in tasks {
-        within(t).await.unwrap();
-    }
-    let seen = within(recorder.ask(Take)).await.unwrap();
-    assert_per_sender_fifo(&seen, SENDERS, PER_SENDER);
-    within(system.shutdown()).await;
+    assert_senders_keep_order(SENDERS, PER_SENDER, |r, sender| async move {
+        for seq in 0..PER_SENDER {
+            r.tell(Item { sender, seq }).await.unwrap();
+        }
+    })
+    .await;
 }
 
 // Breaks if try_tell, tell_timeout, Recipient and ask from one sender do not share one ordered lane.
@@ -82,35 +90,24 @@ async fn tells_from_each_sender_are_handled_in_send_order() {
 async fn every_send_method_of_one_sender_keeps_its_order() {
     const SENDERS: usize = 3;
     const PER_SENDER: u64 = 1_000;
-    let system = ActorSystem::new();
-    let recorder = system.spawn(Recorder::default()).unwrap();
-    let mut tasks = Vec::new();
-    for sender in 0..SENDERS {
-        let r = recorder.clone();
-        tasks.push(tokio::spawn(async move {
-            let recipient = r.recipient::<Item>();
-            for seq in 0..PER_SENDER {
-                let item = Item { sender, seq };
-                match seq % 5 {
-                    0 => r.tell(item).await.unwrap(),
-                    1 => match r.try_tell(item) {
-                        Ok(()) => {}
-                        // Full hands the message back: send the very same one again.
-                        Err(e) => r.tell(e.into_inner()).await.unwrap(),
-                    },
-                    2 => r.tell_timeout(item, Duration::from_secs(30)).await.unwrap(),
-                    3 => recipient.tell(item).await.unwrap(),
-                    _ => r.ask(item).await.unwrap(),
-                }
+    assert_senders_keep_order(SENDERS, PER_SENDER, |r, sender| async move {
+        let recipient = r.recipient::<Item>();
+        for seq in 0..PER_SENDER {
+            let item = Item { sender, seq };
+            match seq % 5 {
+                0 => r.tell(item).await.unwrap(),
+                1 => match r.try_tell(item) {
+                    Ok(()) => {}
+                    // Full hands the message back: send the very same one again.
+                    Err(e) => r.tell(e.into_inner()).await.unwrap(),
+                },
+                2 => r.tell_timeout(item, Duration::from_secs(30)).await.unwrap(),
+                3 => recipient.tell(item).await.unwrap(),
+                _ => r.ask(item).await.unwrap(),
             }
-        }));
-    }
-    for t in tasks {
-        within(t).await.unwrap();
-    }
-    let seen = within(recorder.ask(Take)).await.unwrap();
-    assert_per_sender_fifo(&seen, SENDERS, PER_SENDER);
-    within(system.shutdown()).await;
+        }
+    })
+    .await;
 }
 
 // Breaks if messages queued before a stop are handled out of order during the drain.

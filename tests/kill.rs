@@ -25,11 +25,6 @@ struct Victim {
 }
 
 impl Victim {
-    fn new() -> (Self, Log) {
-        let log = Log::default();
-        (Victim { log: log.clone() }, log)
-    }
-
     fn push(&self, entry: String) {
         self.log.lock().unwrap().push(entry);
     }
@@ -68,22 +63,27 @@ impl Handler<Note> for Victim {
     }
 }
 
-/// Parks the victim inside `Block`; the returned sender is its gate.
-async fn park(victim: &ActorRef<Victim>) -> oneshot::Sender<()> {
+/// Spawns a victim on `system`; returns it and its log.
+fn spawn_victim(system: &ActorSystem) -> (ActorRef<Victim>, Log) {
+    let log = Log::default();
+    (system.spawn(Victim { log: log.clone() }).unwrap(), log)
+}
+
+/// Spawns a victim parked inside `Block`; returns it, its log and its gate.
+async fn spawn_parked(system: &ActorSystem) -> (ActorRef<Victim>, Log, oneshot::Sender<()>) {
+    let (victim, log) = spawn_victim(system);
     let (started_tx, started_rx) = oneshot::channel();
     let (gate_tx, gate_rx) = oneshot::channel();
     within(victim.tell(Block { started: started_tx, gate: gate_rx })).await.unwrap();
     within(started_rx).await.unwrap();
-    gate_tx
+    (victim, log, gate_tx)
 }
 
 // Breaks if kill handles queued messages, forgets to count dead letters, or leaves an asker waiting.
 #[tokio::test]
 async fn kill_drops_queued_tells_as_dead_letters_and_fails_asks_at_once() {
     let system = ActorSystem::new();
-    let (victim, log) = Victim::new();
-    let victim = system.spawn(victim).unwrap();
-    let _gate = park(&victim).await;
+    let (victim, log, _gate) = spawn_parked(&system).await;
     for n in 0..3 {
         victim.try_tell(Note(n)).unwrap();
     }
@@ -105,8 +105,7 @@ async fn kill_drops_queued_tells_as_dead_letters_and_fails_asks_at_once() {
 #[tokio::test]
 async fn kill_on_an_idle_actor_stops_it_and_runs_on_stop() {
     let system = ActorSystem::new();
-    let (victim, log) = Victim::new();
-    let victim = system.spawn(victim).unwrap();
+    let (victim, log) = spawn_victim(&system);
     assert_eq!(within(victim.ask(Note(1))).await, Ok(1));
     victim.kill();
     assert_eq!(within(victim.wait_for_stop()).await, ExitReason::Killed);
@@ -120,9 +119,7 @@ async fn kill_on_an_idle_actor_stops_it_and_runs_on_stop() {
 #[tokio::test]
 async fn kill_is_idempotent() {
     let system = ActorSystem::new();
-    let (victim, log) = Victim::new();
-    let victim = system.spawn(victim).unwrap();
-    let _gate = park(&victim).await;
+    let (victim, log, _gate) = spawn_parked(&system).await;
     victim.try_tell(Note(1)).unwrap();
     victim.kill();
     victim.kill();
@@ -140,9 +137,7 @@ async fn kill_is_idempotent() {
 #[tokio::test]
 async fn kill_overrides_a_stop_that_is_still_draining() {
     let system = ActorSystem::new();
-    let (victim, log) = Victim::new();
-    let victim = system.spawn(victim).unwrap();
-    let _gate = park(&victim).await;
+    let (victim, log, _gate) = spawn_parked(&system).await;
     victim.try_tell(Note(1)).unwrap();
     victim.stop();
     assert_eq!(victim.status(), ActorStatus::Stopping);

@@ -7,16 +7,17 @@ use std::future::IntoFuture;
 use std::time::Duration;
 
 use actor_core::prelude::*;
-use actor_core::testkit::{EventLog, FaultPlan, FaultyWorker, Incarnation, LogEvent, ProbeActor, Work};
-use actor_core::{ActorStatus, Backoff, ChildKind, ChildSpec, Restart, Supervisor, SupervisorError, SupervisorRef};
+use actor_core::testkit::{EventLog, FaultPlan, FaultyWorker, Incarnation, ProbeActor, Work};
+use actor_core::{ActorStatus, ChildKind, ChildSpec, Restart, Supervisor, SupervisorError, SupervisorRef};
+
+#[path = "support/one_worker.rs"]
+mod one_worker;
+
+use one_worker::{app_over_w, fail_into_restarting, worker};
 
 /// Every wait is bounded, so a hang fails fast instead of stalling the suite.
 async fn within<F: IntoFuture>(fut: F) -> F::Output {
     tokio::time::timeout(Duration::from_secs(30), fut).await.expect("timed out")
-}
-
-fn worker(id: &str, plan: FaultPlan, log: &EventLog) -> ChildSpec {
-    ChildSpec::new(id, FaultyWorker::factory(plan, log.clone()))
 }
 
 async fn app_with(system: &ActorSystem, log: &EventLog) -> SupervisorRef {
@@ -101,18 +102,8 @@ async fn terminate_then_restart_then_delete() {
 async fn a_child_between_incarnations_is_restarting() {
     let system = ActorSystem::new();
     let log = EventLog::new();
-    let app = within(
-        Supervisor::builder("app")
-            .backoff(Backoff::exponential(Duration::from_secs(5), Duration::from_secs(5)).without_jitter())
-            .child(worker("w", FaultPlan::new().fail_on_message(1), &log))
-            .spawn(&system),
-    )
-    .await
-    .unwrap();
-    let w = app.child::<FaultyWorker>("w").unwrap();
-    assert_eq!(within(w.ask(Work(1))).await, Ok(1));
-    within(log.wait_for("w", &LogEvent::Stopped(ExitReason::Failed("planned failure on message 1".into())))).await;
-    assert_eq!(w.status(), ActorStatus::Restarting);
+    let (app, w) = app_over_w(&system, Some(Duration::from_secs(5)), FaultPlan::new().fail_on_message(1), &log).await;
+    fail_into_restarting(&w, &log).await;
     assert_eq!(within(app.restart_child("w")).await, Err(SupervisorError::Restarting("w".into())));
     assert_eq!(within(app.delete_child("w")).await, Err(SupervisorError::Restarting("w".into())));
     // It still comes back after the backoff.

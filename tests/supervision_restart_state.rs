@@ -9,8 +9,13 @@ use std::time::Duration;
 
 use actor_core::prelude::*;
 use actor_core::testkit::{EventLog, Fault, FaultPlan, FaultyWorker, Incarnation, LogEvent, Work};
-use actor_core::{ActorStatus, Backoff, ChildSpec, Supervisor};
+use actor_core::{ActorStatus, ChildSpec, Supervisor};
 use futures::poll;
+
+#[path = "support/one_worker.rs"]
+mod one_worker;
+
+use one_worker::{app_over_w, fail_into_restarting, worker};
 
 /// Every wait is bounded, so a hang fails fast instead of stalling the suite.
 async fn within<F: IntoFuture>(fut: F) -> F::Output {
@@ -22,14 +27,7 @@ async fn within<F: IntoFuture>(fut: F) -> F::Output {
 async fn queued_messages_survive_a_restart_and_the_failing_asker_gets_panicked() {
     let system = ActorSystem::new();
     let log = EventLog::new();
-    let app = within(
-        Supervisor::builder("app")
-            .child(ChildSpec::new("w", FaultyWorker::factory(FaultPlan::new().panic_on_message(1), log.clone())))
-            .spawn(&system),
-    )
-    .await
-    .unwrap();
-    let w = app.child::<FaultyWorker>("w").unwrap();
+    let (_app, w) = app_over_w(&system, None, FaultPlan::new().panic_on_message(1), &log).await;
     // Enqueue the failing ask, then two tells and an ask behind it, before
     // the actor runs (this test's runtime has one thread).
     let mut failing = std::pin::pin!(w.ask(Work(1)).into_future());
@@ -56,19 +54,9 @@ async fn queued_messages_survive_a_restart_and_the_failing_asker_gets_panicked()
 async fn an_ask_during_a_restart_is_answered_by_the_new_incarnation() {
     let system = ActorSystem::new();
     let log = EventLog::new();
-    let app = within(
-        Supervisor::builder("app")
-            .backoff(Backoff::exponential(Duration::from_secs(1), Duration::from_secs(1)).without_jitter())
-            .child(ChildSpec::new("w", FaultyWorker::factory(FaultPlan::new().fail_on_message(1), log.clone())))
-            .spawn(&system),
-    )
-    .await
-    .unwrap();
-    let w = app.child::<FaultyWorker>("w").unwrap();
-    assert_eq!(within(w.ask(Work(1))).await, Ok(1));
-    within(log.wait_for("w", &LogEvent::Stopped(ExitReason::Failed("planned failure on message 1".into())))).await;
     // The backoff holds it between incarnations for a second of virtual time.
-    assert_eq!(w.status(), ActorStatus::Restarting);
+    let (_app, w) = app_over_w(&system, Some(Duration::from_secs(1)), FaultPlan::new().fail_on_message(1), &log).await;
+    fail_into_restarting(&w, &log).await;
     assert!(w.is_alive());
     assert_eq!(within(w.ask(Incarnation)).await, Ok(2));
     assert_eq!(log.lines().last().unwrap(), "w started");
@@ -136,14 +124,7 @@ async fn the_old_on_stop_finishes_before_the_new_on_start() {
 async fn wait_for_stop_of_a_supervised_child_resolves_only_when_it_stops_for_good() {
     let system = ActorSystem::new();
     let log = EventLog::new();
-    let app = within(
-        Supervisor::builder("app")
-            .child(ChildSpec::new("w", FaultyWorker::factory(FaultPlan::new().panic_on_message(1), log.clone())))
-            .spawn(&system),
-    )
-    .await
-    .unwrap();
-    let w = app.child::<FaultyWorker>("w").unwrap();
+    let (app, w) = app_over_w(&system, None, FaultPlan::new().panic_on_message(1), &log).await;
     let waiter = tokio::spawn({
         let w = w.clone();
         async move { w.wait_for_stop().await }
@@ -162,11 +143,11 @@ async fn the_snapshot_shows_the_tree_with_restarts_per_child() {
     let system = ActorSystem::new();
     let log = EventLog::new();
     let workers = Supervisor::builder("workers")
-        .child(ChildSpec::new("w1", FaultyWorker::factory(FaultPlan::new().panic_on_message(1), log.clone())))
-        .child(ChildSpec::new("w2", FaultyWorker::factory(FaultPlan::new(), log.clone())));
+        .child(worker("w1", FaultPlan::new().panic_on_message(1), &log))
+        .child(worker("w2", FaultPlan::new(), &log));
     let app = within(
         Supervisor::builder("app")
-            .child(ChildSpec::new("cache", FaultyWorker::factory(FaultPlan::new(), log.clone())))
+            .child(worker("cache", FaultPlan::new(), &log))
             .child(ChildSpec::supervisor(workers))
             .spawn(&system),
     )
@@ -196,15 +177,8 @@ async fn the_snapshot_shows_the_tree_with_restarts_per_child() {
 async fn an_ask_during_a_restart_after_a_normal_exit_is_answered_too() {
     let system = ActorSystem::new();
     let log = EventLog::new();
-    let app = within(
-        Supervisor::builder("app")
-            .backoff(Backoff::exponential(Duration::from_secs(1), Duration::from_secs(1)).without_jitter())
-            .child(ChildSpec::new("w", FaultyWorker::factory(FaultPlan::new().on_message(1, Fault::Stop), log.clone())))
-            .spawn(&system),
-    )
-    .await
-    .unwrap();
-    let w = app.child::<FaultyWorker>("w").unwrap();
+    let plan = FaultPlan::new().on_message(1, Fault::Stop);
+    let (_app, w) = app_over_w(&system, Some(Duration::from_secs(1)), plan, &log).await;
     assert_eq!(within(w.ask(Work(1))).await, Ok(1));
     within(log.wait_for("w", &LogEvent::Stopped(ExitReason::Normal))).await;
     assert_eq!(w.status(), ActorStatus::Restarting);
