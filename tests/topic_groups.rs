@@ -4,6 +4,8 @@
 //! error, pending() and stats.
 
 use std::collections::HashSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use actor_core::{ActorSystem, ConsumerConfig, Message, StartAt, TopicConfig, TopicError};
@@ -15,17 +17,28 @@ async fn within<F: std::future::IntoFuture>(fut: F) -> F::Output {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn members_compete_each_message_once_and_none_starves() {
-    // Breaks if two members get the same offset, one is lost, or a waiting member starves.
+    // Breaks if two members get the same offset, one is lost, or a member gets nothing at all
+    // (the exact fair share is pinned deterministically by `waiting_members_are_served_in_turn`).
     let system = ActorSystem::new();
     let topic = system.topics().create::<u64>("t", TopicConfig::default()).await.unwrap();
+    let acked = Arc::new(AtomicUsize::new(0));
+    let (all_acked, stop) = tokio::sync::watch::channel(false);
     let mut workers = Vec::new();
     for _ in 0..3 {
         let mut c = topic.consumer("work", ConsumerConfig::default()).await.unwrap();
+        let (acked, all_acked, mut stop) = (acked.clone(), all_acked.clone(), stop.clone());
         workers.push(tokio::spawn(async move {
             let mut got = Vec::new();
-            while let Ok(Some(d)) = c.recv_timeout(Duration::from_millis(500)).await {
+            loop {
+                let d = tokio::select! {
+                    d = c.recv() => d.unwrap(),
+                    _ = stop.wait_for(|done| *done) => break,
+                };
                 got.push(d.offset());
                 d.ack().await.unwrap();
+                if acked.fetch_add(1, Ordering::SeqCst) + 1 == 600 {
+                    all_acked.send_replace(true);
+                }
                 tokio::task::yield_now().await;
             }
             got
@@ -40,7 +53,7 @@ async fn members_compete_each_message_once_and_none_starves() {
     let mut all = Vec::new();
     for w in workers {
         let got = within(w).await.unwrap();
-        assert!(got.len() >= 60, "a member starved: {} of 600", got.len());
+        assert!(!got.is_empty(), "a member starved: none of 600");
         all.extend(got);
     }
     let unique: HashSet<u64> = all.iter().copied().collect();
