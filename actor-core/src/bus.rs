@@ -5,7 +5,9 @@
 //!
 //! - **Typed channels.** Each event type `E` (`Clone + Send + 'static`) has
 //!   its own bounded broadcast channel on a bus; events of one type never
-//!   reach subscribers of another.
+//!   reach subscribers of another. The channel is chosen by the value's
+//!   static type: `publish(1)` publishes an `i32`, so a `u32` subscriber
+//!   needs `publish(1_u32)`.
 //! - **Delivery.** A [`Subscription`] is live as soon as
 //!   [`subscribe`](EventBus::subscribe) returns and receives every event of
 //!   its type published after that, in publish order (one publisher's events
@@ -241,7 +243,7 @@ impl EventBus {
     /// let bus = system.bus();
     /// bus.configure::<u32>(4)?;
     /// let mut sub = bus.subscribe::<u32>();
-    /// for n in 0..10 {
+    /// for n in 0..10_u32 {
     ///     bus.publish(n);
     /// }
     /// // Only the newest 4 were kept: 6 are reported lost, then 6..10 follow.
@@ -270,7 +272,7 @@ impl EventBus {
     /// let system = ActorSystem::new();
     /// let bus = system.bus();
     /// let mut even = bus.subscribe_filtered::<u32>(|n| n % 2 == 0);
-    /// for n in 1..=4 {
+    /// for n in 1..=4_u32 {
     ///     bus.publish(n);
     /// }
     /// assert_eq!(even.recv().await, Some(Ok(2)));

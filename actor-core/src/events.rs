@@ -51,8 +51,14 @@ use crate::system::ActorSystem;
 /// let system = ActorSystem::new();
 /// let mut started = system.bus().subscribe::<ActorStarted>();
 /// let worker = system.spawn(Worker)?;
-/// let event = started.next().await.expect("bus open")?;
-/// assert_eq!(event.id, worker.id());
+/// // The first may be another actor's, such as the bus actor's own.
+/// loop {
+///     let event = started.next().await.expect("bus open")?;
+///     if event.id == worker.id() {
+///         println!("{} started as {}", event.name, event.id);
+///         break;
+///     }
+/// }
 /// system.shutdown().await;
 /// # Ok(()) }
 /// ```
