@@ -6,7 +6,10 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use actor_core::prelude::*;
-use actor_core::{ActorId, ActorStarted, ActorStopped, DeadLetter, LifecycleEvent, Subscription};
+use actor_core::{
+    ActorId, ActorStarted, ActorStopped, ChildSpec, DeadLetter, LifecycleEvent, Subscription, Supervisor,
+    SupervisorEscalated,
+};
 use futures::StreamExt;
 use tokio::sync::oneshot;
 use tokio::time::timeout;
@@ -51,6 +54,7 @@ enum Seen {
     Started(ActorId),
     DeadLetter(ActorId, &'static str),
     Stopped(ActorId, ExitReason),
+    Restarted(ActorId, u32, ExitReason),
 }
 
 /// The next `n` lifecycle events about `ids`, skipping everything else.
@@ -62,10 +66,11 @@ async fn next_about(sub: &mut Subscription<LifecycleEvent>, ids: &HashSet<ActorI
             LifecycleEvent::Started(e) => Seen::Started(e.id),
             LifecycleEvent::DeadLetter(e) => Seen::DeadLetter(e.to, e.message_type),
             LifecycleEvent::Stopped(e) => Seen::Stopped(e.id, e.reason),
+            LifecycleEvent::Restarted(e) => Seen::Restarted(e.id, e.restarts, e.reason),
             _ => continue,
         };
         let id = match &seen {
-            Seen::Started(id) | Seen::DeadLetter(id, _) | Seen::Stopped(id, _) => *id,
+            Seen::Started(id) | Seen::DeadLetter(id, _) | Seen::Stopped(id, _) | Seen::Restarted(id, _, _) => *id,
         };
         if ids.contains(&id) {
             out.push(seen);
@@ -183,5 +188,50 @@ async fn nothing_is_built_or_counted_while_nobody_subscribes() {
     let stats = bus.stats().await;
     assert_eq!(stats.event::<ActorStarted>().expect("opened by the subscribe").published, 0);
     assert!(stats.event::<ActorStopped>().is_none());
+    system.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_supervised_restart_arrives_between_the_two_starts() {
+    // Breaks if ActorRestarted is missing or published out of order with the incarnations it separates.
+    let system = ActorSystem::new();
+    let mut events = system.bus().subscribe::<LifecycleEvent>();
+    let app = Supervisor::builder("app").child(ChildSpec::new("w", || Worker)).spawn(&system).await.expect("spawn");
+    let w = app.child::<Worker>("w").expect("child");
+    assert!(matches!(w.ask(Boom).await, Err(AskError::Panicked(_))));
+    // Answered by the new incarnation behind the same handle.
+    timeout(WAIT, w.ask(Work)).await.expect("in time").expect("answered");
+    app.terminate_child("w").await.expect("terminate");
+
+    let seen = next_about(&mut events, &[w.id()].into(), 4).await;
+    assert_eq!(
+        seen,
+        [
+            Seen::Started(w.id()),
+            Seen::Restarted(w.id(), 1, ExitReason::Panicked("boom".into())),
+            Seen::Started(w.id()),
+            Seen::Stopped(w.id(), ExitReason::Shutdown),
+        ]
+    );
+    system.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_supervisor_that_gives_up_publishes_supervisor_escalated() {
+    // Breaks if a supervisor exceeding its restart intensity does not tell the bus, or names the wrong supervisor.
+    let system = ActorSystem::new();
+    let mut escalated = system.bus().subscribe::<SupervisorEscalated>();
+    let app = Supervisor::builder("app")
+        .intensity(0, Duration::from_secs(5))
+        .child(ChildSpec::new("w", || Worker))
+        .spawn(&system)
+        .await
+        .expect("spawn");
+    let w = app.child::<Worker>("w").expect("child");
+    assert!(matches!(w.ask(Boom).await, Err(AskError::Panicked(_))));
+    let event = timeout(WAIT, escalated.next()).await.expect("event in time").expect("bus open").expect("no lag");
+    assert_eq!(event.name, "app");
+    assert!(event.reason.contains("gave up"), "{}", event.reason);
+    assert!(!timeout(WAIT, app.wait_for_stop()).await.expect("stopped").is_normal());
     system.shutdown().await;
 }
