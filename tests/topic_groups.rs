@@ -16,9 +16,9 @@ async fn within<F: std::future::IntoFuture>(fut: F) -> F::Output {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn members_compete_each_message_once_and_none_starves() {
-    // Breaks if two members get the same offset, one is lost, or a member gets nothing at all
-    // (the exact fair share is pinned deterministically by `waiting_members_are_served_in_turn`).
+async fn members_compete_and_each_message_goes_to_exactly_one() {
+    // Breaks if two members get the same offset or one is lost. How the messages are shared out
+    // depends on the scheduler here; the fair share is pinned by `waiting_members_are_served_in_turn`.
     let system = ActorSystem::new();
     let topic = system.topics().create::<u64>("t", TopicConfig::default()).await.unwrap();
     let acked = Arc::new(AtomicUsize::new(0));
@@ -52,9 +52,7 @@ async fn members_compete_each_message_once_and_none_starves() {
     }
     let mut all = Vec::new();
     for w in workers {
-        let got = within(w).await.unwrap();
-        assert!(!got.is_empty(), "a member starved: none of 600");
-        all.extend(got);
+        all.extend(within(w).await.unwrap());
     }
     let unique: HashSet<u64> = all.iter().copied().collect();
     assert_eq!((all.len(), unique.len()), (600, 600));

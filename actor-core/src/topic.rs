@@ -92,7 +92,7 @@ mod config;
 mod consumer;
 pub(crate) mod core;
 mod filter;
-mod group;
+pub(crate) mod group;
 mod log;
 pub(crate) mod message;
 #[cfg(test)]

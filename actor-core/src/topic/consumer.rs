@@ -9,9 +9,17 @@ use crate::error::TopicError;
 use crate::loom::sync::Arc;
 
 use super::core::{GroupShared, TopicCore};
-use super::group::Handout;
+use super::group::{Handout, Held};
 use super::message::Record;
 use super::stats::PendingEntry;
+
+/// The topic and group a consumer's deliveries settle with: shared by the
+/// consumer and its deliveries, so handing one out costs one reference
+/// count on a word only this consumer's deliveries touch.
+struct Link<T> {
+    core: Arc<TopicCore<T>>,
+    group: Arc<GroupShared<T>>,
+}
 
 /// A member of a durable consumer group. Members of one group compete:
 /// each message goes to one member at a time, and waiting members are
@@ -41,8 +49,7 @@ use super::stats::PendingEntry;
 /// ```
 #[must_use = "a consumer receives nothing unless received from"]
 pub struct Consumer<T: Send + Sync + 'static> {
-    core: Arc<TopicCore<T>>,
-    group: Arc<GroupShared<T>>,
+    link: Arc<Link<T>>,
     member: u64,
     name: Box<str>,
     /// Taken from the group under one lock, not yet returned (oldest
@@ -54,8 +61,8 @@ pub struct Consumer<T: Send + Sync + 'static> {
 impl<T: Send + Sync + 'static> fmt::Debug for Consumer<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Consumer")
-            .field("topic", &self.core.name)
-            .field("group", &self.group.name)
+            .field("topic", &self.link.core.name)
+            .field("group", &self.link.group.name)
             .field("member", &self.name)
             .finish()
     }
@@ -65,20 +72,20 @@ impl<T: Send + Sync + 'static> Drop for Consumer<T> {
     fn drop(&mut self) {
         if !self.prefetched.is_empty() {
             let back = self.prefetched.drain(..).map(|h| (h.record.offset(), h.token));
-            self.core.release(&self.group, back);
+            self.link.core.release(&self.link.group, back);
         }
-        self.core.leave(&self.group, self.member);
+        self.link.core.leave(&self.link.group, self.member);
     }
 }
 
 impl<T: Send + Sync + 'static> Consumer<T> {
     pub(crate) fn new(core: Arc<TopicCore<T>>, group: Arc<GroupShared<T>>, member: u64, name: Box<str>) -> Self {
-        Self { core, group, member, name, prefetched: VecDeque::new(), scratch: Vec::new() }
+        Self { link: Arc::new(Link { core, group }), member, name, prefetched: VecDeque::new(), scratch: Vec::new() }
     }
 
     /// The group's name.
     pub fn group(&self) -> &str {
-        &self.group.name
+        &self.link.group.name
     }
 
     /// This member's name (as shown by [`pending`](Self::pending)).
@@ -87,13 +94,7 @@ impl<T: Send + Sync + 'static> Consumer<T> {
     }
 
     fn delivery(&self, h: Handout<T>) -> Delivery<T> {
-        Delivery {
-            record: h.record,
-            token: h.token,
-            delivery_count: h.delivery_count,
-            core: self.core.clone(),
-            group: self.group.clone(),
-        }
+        Delivery { record: h.record, token: h.token, delivery_count: h.delivery_count, link: self.link.clone() }
     }
 
     /// Moves what `take` produced into the prefetch queue and returns the
@@ -110,8 +111,8 @@ impl<T: Send + Sync + 'static> Consumer<T> {
         if self.prefetched.is_empty() {
             return Ok(None);
         }
-        if self.core.is_deleted() {
-            return Err(self.core.deleted_error());
+        if self.link.core.is_deleted() {
+            return Err(self.link.core.deleted_error());
         }
         Ok(self.prefetched.pop_front().map(|h| self.delivery(h)))
     }
@@ -133,8 +134,8 @@ impl<T: Send + Sync + 'static> Consumer<T> {
         if let Some(d) = self.prefetched()? {
             return Ok(d);
         }
-        let gap = self.core.take_wait(&self.group, self.member, &mut self.scratch).await?;
-        self.settle(gap)?.ok_or_else(|| self.core.deleted_error())
+        let gap = self.link.core.take_wait(&self.link.group, self.member, &mut self.scratch).await?;
+        self.settle(gap)?.ok_or_else(|| self.link.core.deleted_error())
     }
 
     /// Like [`recv`](Self::recv), but `Ok(None)` after `timeout`.
@@ -162,7 +163,7 @@ impl<T: Send + Sync + 'static> Consumer<T> {
         if let Some(d) = self.prefetched()? {
             return Ok(Some(d));
         }
-        let gap = self.core.take(&self.group, self.member, &mut self.scratch)?;
+        let gap = self.link.core.take(&self.link.group, self.member, &mut self.scratch)?;
         self.settle(gap)
     }
 
@@ -178,8 +179,9 @@ impl<T: Send + Sync + 'static> Consumer<T> {
     /// Cancel safe (completes without waiting).
     pub async fn pending(&self) -> Result<Vec<PendingEntry>, TopicError> {
         Ok(self
+            .link
             .core
-            .pending(&self.group)?
+            .pending(&self.link.group)?
             .into_iter()
             .map(|(row, owner)| PendingEntry {
                 offset: row.offset,
@@ -202,7 +204,7 @@ impl<T: Send + Sync + 'static> Consumer<T> {
     ///
     /// Cancel safe (completes without waiting).
     pub async fn claim(&self, min_idle: Duration) -> Result<Vec<Delivery<T>>, TopicError> {
-        let got = self.core.claim(&self.group, self.member, min_idle)?;
+        let got = self.link.core.claim(&self.link.group, self.member, min_idle)?;
         Ok(got.into_iter().map(|h| self.delivery(h)).collect())
     }
 }
@@ -212,11 +214,10 @@ impl<T: Send + Sync + 'static> Consumer<T> {
 /// unsettled leaves the message pending until its `ack_wait` expires.
 #[must_use = "an unsettled delivery is redelivered after ack_wait"]
 pub struct Delivery<T: Send + Sync + 'static> {
-    record: Record<T>,
+    record: Held<T>,
     token: u64,
     delivery_count: u32,
-    core: Arc<TopicCore<T>>,
-    group: Arc<GroupShared<T>>,
+    link: Arc<Link<T>>,
 }
 
 impl<T: Send + Sync + 'static + fmt::Debug> fmt::Debug for Delivery<T> {
@@ -271,7 +272,7 @@ impl<T: Send + Sync + 'static> Delivery<T> {
     ///
     /// Cancel safe (completes without waiting).
     pub async fn ack(self) -> Result<(), TopicError> {
-        self.core.ack(&self.group, self.record.offset(), self.token)
+        self.link.core.ack(&self.link.group, self.record.offset(), self.token)
     }
 
     /// Negative ack: redeliver now (or dead-letter if `max_deliver` is
@@ -285,7 +286,7 @@ impl<T: Send + Sync + 'static> Delivery<T> {
     ///
     /// Cancel safe.
     pub async fn nack(self) -> Result<(), TopicError> {
-        self.core.nack(&self.group, self.record.offset(), self.token, None)
+        self.link.core.nack(&self.link.group, self.record.offset(), self.token, None)
     }
 
     /// Negative ack: redeliver after `delay` (then as [`nack`](Self::nack)).
@@ -298,7 +299,7 @@ impl<T: Send + Sync + 'static> Delivery<T> {
     ///
     /// Cancel safe.
     pub async fn nack_after(self, delay: Duration) -> Result<(), TopicError> {
-        self.core.nack(&self.group, self.record.offset(), self.token, Some(delay))
+        self.link.core.nack(&self.link.group, self.record.offset(), self.token, Some(delay))
     }
 
     /// Dead-letters the message now, with reason `rejected`.
@@ -311,7 +312,7 @@ impl<T: Send + Sync + 'static> Delivery<T> {
     ///
     /// Cancel safe.
     pub async fn reject(self) -> Result<(), TopicError> {
-        self.core.reject(&self.group, self.record.offset(), self.token)
+        self.link.core.reject(&self.link.group, self.record.offset(), self.token)
     }
 
     /// Still working on it: restarts the ack wait from now.
@@ -324,6 +325,6 @@ impl<T: Send + Sync + 'static> Delivery<T> {
     ///
     /// Cancel safe.
     pub async fn in_progress(&self) -> Result<(), TopicError> {
-        self.core.in_progress(&self.group, self.record.offset(), self.token)
+        self.link.core.in_progress(&self.link.group, self.record.offset(), self.token)
     }
 }

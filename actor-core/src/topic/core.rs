@@ -22,7 +22,7 @@
 //!   waiter sees the change or the signaller sees the waiter.
 
 use std::collections::{BTreeMap, VecDeque};
-use std::ops::Range;
+use std::ops::{Deref, Range};
 use std::pin::pin;
 use std::time::Duration;
 
@@ -44,6 +44,22 @@ pub(crate) const READ_CHUNK: usize = 256;
 
 /// At most this many messages a group member takes per lock.
 pub(crate) const PREFETCH: usize = 32;
+
+/// Keeps a field on cache lines of its own (128 bytes: adjacent lines are
+/// fetched in pairs), so that the publisher's writes to the log lock and
+/// the offset hint do not evict the read-mostly fields readers check on
+/// every message.
+#[derive(Debug)]
+#[repr(align(128))]
+pub(crate) struct Padded<T>(T);
+
+impl<T> Deref for Padded<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
 
 /// Decrements a waiter count when a wait ends or is cancelled.
 struct Registered<'a>(&'a AtomicUsize);
@@ -80,7 +96,9 @@ pub(crate) struct GroupInner<T> {
 #[derive(Debug)]
 pub(crate) struct GroupShared<T> {
     pub(crate) name: Box<str>,
-    pub(crate) inner: Mutex<GroupInner<T>>,
+    /// On lines of its own: the members lock it per take and per ack,
+    /// while publishers read `waiters` and signal `notify` per append.
+    pub(crate) inner: Padded<Mutex<GroupInner<T>>>,
     /// Members waiting for a message; woken one at a time (FIFO), so
     /// members are served in turn.
     notify: Notify,
@@ -120,7 +138,7 @@ pub(crate) struct GroupCounters {
 #[derive(Debug)]
 pub(crate) struct TopicCore<T> {
     pub(crate) name: Box<str>,
-    log: Mutex<Log<T>>,
+    log: Padded<Mutex<Log<T>>>,
     sizer: fn(&T) -> usize,
     overflow: Overflow,
     deleted: AtomicBool,
@@ -131,10 +149,12 @@ pub(crate) struct TopicCore<T> {
     space: Notify,
     space_waiters: AtomicUsize,
     groups: Mutex<Vec<Arc<GroupShared<T>>>>,
-    group_count: AtomicUsize,
+    /// Group members waiting for a message, over all groups: while zero,
+    /// an append wakes no group (and takes no `groups` lock).
+    group_waiters: Padded<AtomicUsize>,
     /// Mirror of the log's next offset, stored under the `log` lock, so an
     /// idle group member can see "nothing new" without taking that lock.
-    next_hint: AtomicU64,
+    next_hint: Padded<AtomicU64>,
     pub(crate) subscribers: AtomicUsize,
     /// Wakes the timer driver when an earlier deadline appears.
     timer: Notify,
@@ -182,7 +202,7 @@ impl<T: Send + Sync + 'static> TopicCore<T> {
         let sizer = config.validate::<T>()?;
         Ok(Self {
             name: name.into(),
-            log: Mutex::new(Log::new(config)),
+            log: Padded(Mutex::new(Log::new(config))),
             sizer,
             overflow: config.overflow,
             deleted: AtomicBool::new(false),
@@ -191,8 +211,8 @@ impl<T: Send + Sync + 'static> TopicCore<T> {
             space: Notify::new(),
             space_waiters: AtomicUsize::new(0),
             groups: Mutex::new(Vec::new()),
-            group_count: AtomicUsize::new(0),
-            next_hint: AtomicU64::new(0),
+            next_hint: Padded(AtomicU64::new(0)),
+            group_waiters: Padded(AtomicUsize::new(0)),
             subscribers: AtomicUsize::new(0),
             timer: Notify::new(),
             armed: AtomicU64::new(u64::MAX),
@@ -224,8 +244,9 @@ impl<T: Send + Sync + 'static> TopicCore<T> {
         if self.data_waiters.load(Ordering::SeqCst) > 0 {
             self.data.notify_waiters();
         }
-        // Relaxed: a group is counted before any member can wait on it.
-        if self.group_count.load(Ordering::Relaxed) > 0 {
+        // SeqCst: read after the append's unlock (wake-up protocol); a
+        // waiting member counts itself here before its group's count.
+        if self.group_waiters.load(Ordering::SeqCst) > 0 {
             // `notify_one` only takes the Notify's own internal lock, a leaf.
             for g in lock(&self.groups).iter() {
                 g.wake_one();
@@ -238,14 +259,22 @@ impl<T: Send + Sync + 'static> TopicCore<T> {
     /// Appends one message or refuses it, never waiting.
     pub(crate) fn try_append(&self, payload: T, meta: Meta) -> Result<u64, PublishError<(T, Meta)>> {
         let size = (self.sizer)(&payload);
+        // Allocated before locking, to keep the critical section short. A
+        // refused payload is unwrapped again: the `Arc` was never shared.
+        let shared = Arc::new(payload);
+        let back = |shared: Arc<T>| Arc::into_inner(shared).expect("never shared");
         let mut log = lock(&self.log);
         if self.deleted.load(Ordering::Relaxed) {
-            return Err(PublishError::Deleted((payload, meta)));
+            drop(log);
+            return Err(PublishError::Deleted((back(shared), meta)));
         }
         let now = Instant::now();
         let offset = match log.append(now, size, &meta) {
-            Ok(slot) => slot.commit(Arc::new(payload), meta),
-            Err(r) => return Err(refusal(r, (payload, meta))),
+            Ok(slot) => slot.commit(shared, meta),
+            Err(r) => {
+                drop(log);
+                return Err(refusal(r, (back(shared), meta)));
+            }
         };
         self.publish_next(&log);
         drop(log);
@@ -470,21 +499,18 @@ impl<T: Send + Sync + 'static> TopicCore<T> {
                     members.insert(1, (member_name.clone(), true));
                     let g = Arc::new(GroupShared {
                         name: name.into(),
-                        inner: Mutex::new(GroupInner {
+                        inner: Padded(Mutex::new(GroupInner {
                             state,
                             members,
                             next_member: 2,
                             dead_letter,
                             dead_letter_dropped: 0,
-                        }),
+                        })),
                         notify: Notify::new(),
                         waiters: AtomicUsize::new(0),
                         committed,
                     });
                     groups.push(g.clone());
-                    // Relaxed: published by the groups mutex to readers
-                    // that matter (see `wake_readers`).
-                    self.group_count.fetch_add(1, Ordering::Relaxed);
                     return Ok((g, 1, member_name));
                 }
             }
@@ -516,6 +542,10 @@ impl<T: Send + Sync + 'static> TopicCore<T> {
     /// Publishes the group's committed offset (Block overflow) and wakes
     /// blocked publishers if it moved.
     fn publish_commit(&self, g: &GroupShared<T>, inner: &GroupInner<T>) {
+        if self.overflow != Overflow::Block {
+            // Only Block's eviction floor reads the word.
+            return;
+        }
         let c = inner.state.committed();
         // SeqCst: the Block publisher stores its registration and then
         // reads this word; we store this word and then read the
@@ -595,9 +625,13 @@ impl<T: Send + Sync + 'static> TopicCore<T> {
             let active = inner.members.values().filter(|m| m.1).count().max(1) as u64;
             let share = (inner.state.available(&log) / active).clamp(1, PREFETCH as u64) as usize;
             let before = out.len();
-            let gap = inner.state.next_batch(member, now, &log, share, out);
-            let more = inner.state.has_ready() || (inner.state.can_take_new() && inner.state.delivered() < log.next());
+            let (gap, fresh) = inner.state.next_batch(member, now, &log, share, out);
+            let next = log.next();
+            // The pending-list bookkeeping needs only the group's lock:
+            // release the log lock first, so publishers do not wait on it.
             drop(log);
+            inner.state.settle_new(member, now, &mut out[fresh..]);
+            let more = inner.state.has_ready() || (inner.state.can_take_new() && inner.state.delivered() < next);
             self.publish_commit(g, &inner);
             let target = if dead.is_empty() { None } else { inner.dead_letter.clone() };
             let deadline = if out.len() > before { inner.state.next_deadline() } else { None };
@@ -627,6 +661,7 @@ impl<T: Send + Sync + 'static> TopicCore<T> {
             }
             let mut notified = pin!(g.notify.notified());
             notified.as_mut().enable();
+            let _all = Registered::new(&self.group_waiters);
             let _reg = Registered::new(&g.waiters);
             let gap = self.take(g, member, out)?;
             if gap.is_some() || !out.is_empty() {

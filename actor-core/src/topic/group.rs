@@ -23,10 +23,14 @@
 //! - `ready` holds exactly the pending offsets in state `Ready`.
 //! - `timers` holds a live entry for every `InFlight`/`Delayed` slot (plus
 //!   stale ones, dropped lazily and compacted when they outnumber live
-//!   slots), so the heap stays `O(pending)`.
+//!   slots), so the heap stays `O(pending)`. One entry may cover the new
+//!   records a member took together (same deadline, consecutive tokens);
+//!   a slot is live for an entry when its token is among the entry's and
+//!   its deadline is the entry's.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
+use std::collections::{BTreeSet, BinaryHeap, VecDeque};
+use std::ops::Deref;
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -34,6 +38,50 @@ use tokio::time::Instant;
 use super::filter::KeyFilter;
 use super::log::Log;
 use super::message::Record;
+use crate::loom::sync::Arc;
+
+/// A record the group holds for a delivery (in its pending slot, in the
+/// member's hands). New records a member takes in one go share one
+/// allocation, so holding, handing out and settling them costs reference
+/// counts private to the group, not the payload's own count (which every
+/// group and subscriber of the topic shares, across threads). A pending
+/// slot keeps the records of its batch alive until the batch is settled
+/// and dropped (at most [`PREFETCH`](super::core::PREFETCH) of them).
+pub(crate) struct Held<T> {
+    batch: Arc<[Record<T>]>,
+    index: u32,
+}
+
+impl<T> Held<T> {
+    fn batch(batch: &Arc<[Record<T>]>, index: usize) -> Self {
+        Held { batch: batch.clone(), index: index as u32 }
+    }
+
+    #[cfg(test)]
+    fn one(record: Record<T>) -> Self {
+        Held { batch: Arc::new([record]), index: 0 }
+    }
+}
+
+impl<T> Clone for Held<T> {
+    fn clone(&self) -> Self {
+        Held { batch: self.batch.clone(), index: self.index }
+    }
+}
+
+impl<T> Deref for Held<T> {
+    type Target = Record<T>;
+
+    fn deref(&self) -> &Record<T> {
+        &self.batch[self.index as usize]
+    }
+}
+
+impl<T: std::fmt::Debug> std::fmt::Debug for Held<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        (**self).fmt(f)
+    }
+}
 
 /// Why a message was dead-lettered (the `reason` header).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,7 +102,7 @@ impl DeadReason {
 /// A message leaving the group for the dead-letter topic.
 #[derive(Debug)]
 pub(crate) struct DeadLetter<T> {
-    pub(crate) record: Record<T>,
+    pub(crate) record: Held<T>,
     pub(crate) delivery_count: u32,
     pub(crate) reason: DeadReason,
 }
@@ -68,7 +116,7 @@ enum SlotState {
 
 #[derive(Debug)]
 struct Slot<T> {
-    record: Record<T>,
+    record: Held<T>,
     owner: u64,
     delivery_count: u32,
     token: u64,
@@ -77,10 +125,24 @@ struct Slot<T> {
     state: SlotState,
 }
 
+/// At most this many new records share one allocation (see [`Held`]).
+const CHUNK: usize = 32;
+
+/// A deadline for the pending slots with offsets in `lo..=hi` whose token
+/// is in `token..token + tokens` (ordered by deadline first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Timer {
+    at: Instant,
+    lo: u64,
+    hi: u64,
+    token: u64,
+    tokens: u64,
+}
+
 /// A message handed to a member.
 #[derive(Debug)]
 pub(crate) struct Handout<T> {
-    pub(crate) record: Record<T>,
+    pub(crate) record: Held<T>,
     pub(crate) token: u64,
     pub(crate) delivery_count: u32,
 }
@@ -129,6 +191,116 @@ pub(crate) struct GroupCounters {
     pub(crate) dead_lettered_total: u64,
 }
 
+/// The pending-entry list: slots by offset, in offset order.
+///
+/// New deliveries always take an offset above every pending one (the
+/// cursor only moves forward), so an insert is a push at the back, and
+/// acks, which mostly come in delivery order, mostly remove at the front.
+/// A removed slot leaves a tombstone; tombstones at either end are popped
+/// at once and the rest are compacted away when they outnumber the live
+/// slots, so the list stays `O(live)` and every operation is `O(log n)`
+/// amortised (no per-entry allocation, no shifting on in-order acks).
+#[derive(Debug)]
+struct PendingList<T> {
+    entries: VecDeque<(u64, Option<Slot<T>>)>,
+    live: usize,
+}
+
+impl<T> Default for PendingList<T> {
+    fn default() -> Self {
+        Self { entries: VecDeque::new(), live: 0 }
+    }
+}
+
+impl<T> PendingList<T> {
+    fn index(&self, offset: u64) -> Option<usize> {
+        // In-order acks hit the front: check it before searching.
+        match self.entries.front() {
+            Some(&(o, _)) if o == offset => Some(0),
+            _ => self.entries.binary_search_by_key(&offset, |e| e.0).ok(),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.live
+    }
+
+    fn first_offset(&self) -> Option<u64> {
+        // The ends are never tombstones.
+        self.entries.front().map(|e| e.0)
+    }
+
+    fn get(&self, offset: &u64) -> Option<&Slot<T>> {
+        self.index(*offset).and_then(|i| self.entries[i].1.as_ref())
+    }
+
+    fn get_mut(&mut self, offset: &u64) -> Option<&mut Slot<T>> {
+        self.index(*offset).and_then(|i| self.entries[i].1.as_mut())
+    }
+
+    /// Adds a slot for `offset` (not pending). Normally above every pending
+    /// offset: a push at the back.
+    fn insert(&mut self, offset: u64, slot: Slot<T>) {
+        match self.entries.back() {
+            Some(&(last, _)) if last >= offset => {
+                let i = self.entries.partition_point(|e| e.0 < offset);
+                if self.entries[i].0 == offset {
+                    self.live -= usize::from(self.entries[i].1.is_some());
+                    self.entries[i].1 = Some(slot);
+                } else {
+                    self.entries.insert(i, (offset, Some(slot)));
+                }
+            }
+            _ => self.entries.push_back((offset, Some(slot))),
+        }
+        self.live += 1;
+    }
+
+    fn remove(&mut self, offset: &u64) -> Option<Slot<T>> {
+        let i = self.index(*offset)?;
+        let slot = self.entries[i].1.take()?;
+        self.removed();
+        Some(slot)
+    }
+
+    /// Removes the slot for `offset`, dropping it in place.
+    fn discard(&mut self, offset: &u64) -> bool {
+        match self.index(*offset) {
+            Some(i) if self.entries[i].1.is_some() => {
+                self.entries[i].1 = None;
+                self.removed();
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Accounts for a slot just taken out, leaving a tombstone.
+    fn removed(&mut self) {
+        self.live -= 1;
+        while self.entries.front().is_some_and(|e| e.1.is_none()) {
+            self.entries.pop_front();
+        }
+        while self.entries.back().is_some_and(|e| e.1.is_none()) {
+            self.entries.pop_back();
+        }
+        if self.entries.len() > 2 * self.live + 32 {
+            // Amortised O(1): at least `live + 32` removals since the last.
+            self.entries.retain(|e| e.1.is_some());
+        }
+    }
+
+    /// The live slots with offsets in `lo..=hi`, in order.
+    fn range(&self, lo: u64, hi: u64) -> impl Iterator<Item = (&u64, &Slot<T>)> {
+        let start = self.entries.partition_point(|e| e.0 < lo);
+        self.entries.range(start..).take_while(move |e| e.0 <= hi).filter_map(|(o, s)| s.as_ref().map(|s| (o, s)))
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (&u64, &Slot<T>)> {
+        self.entries.iter().filter_map(|(o, s)| s.as_ref().map(|s| (o, s)))
+    }
+}
+
 /// One consumer group's cursor and pending-entry list.
 #[derive(Debug)]
 pub(crate) struct GroupState<T> {
@@ -139,9 +311,9 @@ pub(crate) struct GroupState<T> {
     filter_slot: Option<usize>,
     /// Matching messages below `delivered` since the filter's registration.
     matched_passed: u64,
-    pending: BTreeMap<u64, Slot<T>>,
+    pending: PendingList<T>,
     ready: BTreeSet<u64>,
-    timers: BinaryHeap<Reverse<(Instant, u64, u64)>>,
+    timers: BinaryHeap<Reverse<Timer>>,
     next_token: u64,
     gap: Option<(u64, u64)>,
     pub(crate) counters: GroupCounters,
@@ -155,7 +327,7 @@ impl<T> GroupState<T> {
             delivered: cursor,
             filter_slot: None,
             matched_passed: 0,
-            pending: BTreeMap::new(),
+            pending: PendingList::default(),
             ready: BTreeSet::new(),
             timers: BinaryHeap::new(),
             next_token: 1,
@@ -188,7 +360,7 @@ impl<T> GroupState<T> {
 
     /// The Kafka-style committed offset: the next one not yet done.
     pub(crate) fn committed(&self) -> u64 {
-        self.pending.first_key_value().map_or(self.delivered, |(&o, _)| o.min(self.delivered))
+        self.pending.first_offset().map_or(self.delivered, |o| o.min(self.delivered))
     }
 
     /// The next new offset to hand out.
@@ -218,7 +390,7 @@ impl<T> GroupState<T> {
     /// The earliest ack or nack deadline, if any (may be stale: a wake at a
     /// stale deadline finds nothing to do and re-arms).
     pub(crate) fn next_deadline(&self) -> Option<Instant> {
-        self.timers.peek().map(|Reverse((at, _, _))| *at)
+        self.timers.peek().map(|Reverse(t)| t.at)
     }
 
     fn token(&mut self) -> u64 {
@@ -228,16 +400,23 @@ impl<T> GroupState<T> {
     }
 
     fn arm(&mut self, at: Instant, offset: u64, token: u64) {
-        self.timers.push(Reverse((at, offset, token)));
+        self.arm_range(Timer { at, lo: offset, hi: offset, token, tokens: 1 });
+    }
+
+    fn arm_range(&mut self, timer: Timer) {
+        self.timers.push(Reverse(timer));
         if self.timers.len() > 2 * self.pending.len() + 64 {
             // Compaction keeps the heap O(pending); amortised O(1).
             self.timers = self
                 .pending
                 .iter()
-                .filter_map(|(&o, s)| match s.state {
-                    SlotState::InFlight { deadline } => Some(Reverse((deadline, o, s.token))),
-                    SlotState::Delayed { until } => Some(Reverse((until, o, s.token))),
-                    SlotState::Ready => None,
+                .filter_map(|(&o, s)| {
+                    let at = match s.state {
+                        SlotState::InFlight { deadline } => deadline,
+                        SlotState::Delayed { until } => until,
+                        SlotState::Ready => return None,
+                    };
+                    Some(Reverse(Timer { at, lo: o, hi: o, token: s.token, tokens: 1 }))
                 })
                 .collect();
         }
@@ -267,25 +446,35 @@ impl<T> GroupState<T> {
     /// Fires every deadline at or before `now`. Returns the dead letters
     /// and whether any message became ready for redelivery.
     pub(crate) fn fire_timers(&mut self, now: Instant, dead: &mut Vec<DeadLetter<T>>) -> bool {
-        let mut readied = false;
-        while let Some(&Reverse((at, offset, token))) = self.timers.peek() {
-            if at > now {
+        if self.next_deadline().is_none_or(|at| at > now) {
+            return false;
+        }
+        // Every live (deadline, offset) that is due, fired in that order.
+        let mut due = Vec::new();
+        while let Some(&Reverse(t)) = self.timers.peek() {
+            if t.at > now {
                 break;
             }
             self.timers.pop();
-            let live = self.pending.get(&offset).is_some_and(|s| {
-                s.token == token
+            for (&offset, s) in self.pending.range(t.lo, t.hi) {
+                let live = (t.token..t.token + t.tokens).contains(&s.token)
                     && match s.state {
-                        SlotState::InFlight { deadline } => deadline == at,
-                        SlotState::Delayed { until } => until == at,
+                        SlotState::InFlight { deadline } => deadline == t.at,
+                        SlotState::Delayed { until } => until == t.at,
                         SlotState::Ready => false,
-                    }
-            });
-            if live {
-                match self.retire_or_ready(offset) {
-                    Some(d) => dead.push(d),
-                    None => readied = true,
+                    };
+                if live {
+                    due.push((t.at, offset));
                 }
+            }
+        }
+        due.sort_unstable();
+        due.dedup();
+        let mut readied = false;
+        for (_, offset) in due {
+            match self.retire_or_ready(offset) {
+                Some(d) => dead.push(d),
+                None => readied = true,
             }
         }
         readied
@@ -294,9 +483,23 @@ impl<T> GroupState<T> {
     /// Hands the next message to `member`: a ready redelivery first (lowest
     /// offset), else the next new matching offset, subject to
     /// `max_ack_pending`.
+    #[cfg(test)]
     pub(crate) fn next(&mut self, member: u64, now: Instant, log: &Log<T>) -> Next<T> {
+        if let Some(next) = self.next_old(member, now, log) {
+            return next;
+        }
+        match self.next_new(log) {
+            Some(record) => Next::Deliver(self.deliver_new(member, now, Held::one(record.clone()))),
+            None => Next::Empty,
+        }
+    }
+
+    /// The part of [`next`](Self::next) before new log data: a pending gap,
+    /// a ready redelivery, `Empty` at `max_ack_pending`, or a gap before
+    /// the log's first offset. `None`: go on with new data.
+    fn next_old(&mut self, member: u64, now: Instant, log: &Log<T>) -> Option<Next<T>> {
         if let Some((from, to)) = self.gap.take() {
-            return Next::Gap { from, to };
+            return Some(Next::Gap { from, to });
         }
         if let Some(offset) = self.ready.pop_first() {
             let token = self.token();
@@ -312,11 +515,11 @@ impl<T> GroupState<T> {
                     self.counters.redelivered_total += 1;
                 }
                 self.arm(deadline, offset, token);
-                return Next::Deliver(handout);
+                return Some(Next::Deliver(handout));
             }
         }
         if self.pending.len() >= self.rules.max_ack_pending {
-            return Next::Empty;
+            return Some(Next::Empty);
         }
         if self.delivered < log.first() {
             let (from, to) = (self.delivered, log.first());
@@ -324,8 +527,14 @@ impl<T> GroupState<T> {
             if let Some(slot) = self.filter_slot {
                 self.matched_passed = self.matched_passed.max(log.filter_counts(slot).1);
             }
-            return Next::Gap { from, to };
+            return Some(Next::Gap { from, to });
         }
+        None
+    }
+
+    /// Moves the cursor past the next new matching record (and the
+    /// non-matching ones before it) and returns it; `None` at the end.
+    fn next_new<'l>(&mut self, log: &'l Log<T>) -> Option<&'l Record<T>> {
         while let Some(record) = log.get(self.delivered) {
             self.delivered += 1;
             if let Some(filter) = &self.rules.filter {
@@ -334,30 +543,31 @@ impl<T> GroupState<T> {
                 }
                 self.matched_passed += 1;
             }
-            let token = self.token();
-            let deadline = now + self.rules.ack_wait;
-            let offset = record.offset;
-            let record = record.clone();
-            self.pending.insert(
-                offset,
-                Slot {
-                    record: record.clone(),
-                    owner: member,
-                    delivery_count: 1,
-                    token,
-                    touched: now,
-                    state: SlotState::InFlight { deadline },
-                },
-            );
-            self.arm(deadline, offset, token);
-            return Next::Deliver(Handout { record, token, delivery_count: 1 });
+            return Some(record);
         }
-        Next::Empty
+        None
+    }
+
+    /// Makes a new pending slot for `record`, delivered to `member`.
+    #[cfg(test)]
+    fn deliver_new(&mut self, member: u64, now: Instant, record: Held<T>) -> Handout<T> {
+        let mut h = [Handout { record, token: 0, delivery_count: 1 }];
+        self.settle_new(member, now, &mut h);
+        let [h] = h;
+        h
     }
 
     /// Hands `member` up to `max` messages (as [`next`](Self::next) would
     /// one by one). A gap is returned only first; one met later is kept
-    /// for the next call.
+    /// for the next call. New records taken together share one allocation
+    /// (see [`Held`]).
+    ///
+    /// Returns the gap and the index in `out` from which the handouts are
+    /// new records: those are taken from the log (the cursor moved past
+    /// them) but not pending yet, so that the log lock can be released
+    /// before the bookkeeping. [`settle_new`](Self::settle_new) must run on
+    /// them before anything else touches this state.
+    #[must_use]
     pub(crate) fn next_batch(
         &mut self,
         member: u64,
@@ -365,19 +575,79 @@ impl<T> GroupState<T> {
         log: &Log<T>,
         max: usize,
         out: &mut Vec<Handout<T>>,
-    ) -> Option<(u64, u64)> {
-        for _ in 0..max.max(1) {
-            match self.next(member, now, log) {
-                Next::Deliver(h) => out.push(h),
-                Next::Gap { from, to } if out.is_empty() => return Some((from, to)),
-                Next::Gap { from, to } => {
+    ) -> (Option<(u64, u64)>, usize) {
+        let mut left = max.max(1);
+        let first = out.len();
+        // Redeliveries (and gaps) first, as `next` orders them.
+        while left > 0 {
+            match self.next_old(member, now, log) {
+                Some(Next::Deliver(h)) => out.push(h),
+                Some(Next::Gap { from, to }) if out.len() == first => return (Some((from, to)), out.len()),
+                Some(Next::Gap { from, to }) => {
                     self.gap = Some((from, to));
-                    break;
+                    return (None, out.len());
                 }
-                Next::Empty => break,
+                Some(Next::Empty) => return (None, out.len()),
+                None => break,
+            }
+            left -= 1;
+        }
+        // New records, in chunks sharing one allocation each. Nothing can
+        // become ready or a gap in between: the caller holds both locks.
+        let fresh = out.len();
+        let mut room = self.rules.max_ack_pending.saturating_sub(self.pending.len());
+        let mut chunk = [0u64; CHUNK];
+        while left > 0 && room > 0 {
+            let want = left.min(room).min(CHUNK);
+            let mut n = 0;
+            while n < want {
+                match self.next_new(log) {
+                    Some(record) => chunk[n] = record.offset,
+                    None => break,
+                }
+                n += 1;
+            }
+            let retained = |o: u64| log.get(o).expect("retained: the log is locked").clone();
+            if n == 0 {
+                break;
+            }
+            let batch: Arc<[Record<T>]> = chunk[..n].iter().map(|&o| retained(o)).collect();
+            out.extend((0..n).map(|i| Handout { record: Held::batch(&batch, i), token: 0, delivery_count: 1 }));
+            left -= n;
+            room -= n;
+            if n < want {
+                break;
             }
         }
-        None
+        (None, fresh)
+    }
+
+    /// Makes the new records [`next_batch`](Self::next_batch) took pending
+    /// at `member`, with their tokens.
+    pub(crate) fn settle_new(&mut self, member: u64, now: Instant, fresh: &mut [Handout<T>]) {
+        let (Some(first), Some(last)) = (fresh.first(), fresh.last()) else {
+            return;
+        };
+        let deadline = now + self.rules.ack_wait;
+        // One timer for all: same deadline, consecutive tokens.
+        let timer =
+            Timer { at: deadline, lo: first.record.offset, hi: last.record.offset, token: self.next_token, tokens: 0 };
+        for h in fresh {
+            let token = self.token();
+            h.token = token;
+            self.pending.insert(
+                h.record.offset,
+                Slot {
+                    record: h.record.clone(),
+                    owner: member,
+                    delivery_count: 1,
+                    token,
+                    touched: now,
+                    state: SlotState::InFlight { deadline },
+                },
+            );
+        }
+        self.arm_range(Timer { tokens: self.next_token - timer.token, ..timer });
     }
 
     /// Messages a member could take now: ready redeliveries plus new
@@ -409,8 +679,10 @@ impl<T> GroupState<T> {
     /// redelivery) is accepted.
     pub(crate) fn ack(&mut self, offset: u64, token: u64) -> Result<(), Stale> {
         self.check(offset, token)?;
-        self.pending.remove(&offset);
-        self.ready.remove(&offset);
+        self.pending.discard(&offset);
+        if !self.ready.is_empty() {
+            self.ready.remove(&offset);
+        }
         self.counters.acked_total += 1;
         Ok(())
     }

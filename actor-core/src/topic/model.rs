@@ -11,7 +11,7 @@ use tokio::time::Instant;
 use crate::loom::sync::Arc;
 
 use super::config::{Overflow, TopicConfig};
-use super::group::{DeadReason, GroupRules, GroupState, Next};
+use super::group::{DeadReason, GroupRules, GroupState, Handout, Next};
 use super::log::{Log, Refusal};
 use super::message::Meta;
 
@@ -134,6 +134,8 @@ proptest! {
 enum GroupOp {
     Publish,
     Recv(u64),
+    /// A member takes up to n at once, as `TopicCore::take` does.
+    RecvBatch(u64, usize),
     Ack(usize),
     Nack(usize),
     NackAfter(usize),
@@ -146,6 +148,7 @@ fn group_op() -> impl Strategy<Value = GroupOp> {
     prop_oneof![
         4 => Just(GroupOp::Publish),
         4 => (0u64..3).prop_map(GroupOp::Recv),
+        2 => (0u64..3, 1usize..6).prop_map(|(m, n)| GroupOp::RecvBatch(m, n)),
         3 => any::<usize>().prop_map(GroupOp::Ack),
         1 => any::<usize>().prop_map(GroupOp::Nack),
         1 => any::<usize>().prop_map(GroupOp::NackAfter),
@@ -171,9 +174,27 @@ struct GroupModel {
     done: BTreeMap<u64, Done>,
     /// Next offset never handed out.
     cursor: u64,
+    /// A gap a batch receive met after handing out messages: the cursor
+    /// moved past it, and the next receive reports it.
+    gap: Option<(u64, u64)>,
 }
 
 impl GroupModel {
+    fn gapped(&mut self, from: u64, to: u64, first: u64) -> Result<(), TestCaseError> {
+        match self.gap.take() {
+            Some(kept) => prop_assert_eq!((from, to), kept),
+            None => {
+                prop_assert_eq!(from, self.cursor);
+                self.cursor = to;
+            }
+        }
+        prop_assert!(to <= first);
+        for o in from..to {
+            self.finish(o, Done::Gapped)?;
+        }
+        Ok(())
+    }
+
     fn finish(&mut self, offset: u64, how: Done) -> Result<(), TestCaseError> {
         prop_assert!(self.live.remove(&offset).is_some() || how == Done::Gapped);
         prop_assert!(self.done.insert(offset, how).is_none(), "offset {} finished twice", offset);
@@ -183,6 +204,29 @@ impl GroupModel {
 
 /// A delivery a member holds: (offset, token).
 type Held = (u64, u64);
+
+/// Checks a handout against the model and records it as held.
+fn delivered(
+    h: &Handout<u64>,
+    model: &mut GroupModel,
+    held: &mut Vec<Held>,
+    max_pending: usize,
+) -> Result<(), TestCaseError> {
+    let o = h.record.offset();
+    match model.live.get(&o) {
+        Some(&(_, count)) => prop_assert_eq!(h.delivery_count, count + 1),
+        None => {
+            prop_assert_eq!(o, model.cursor, "new offsets in order");
+            prop_assert_eq!(h.delivery_count, 1);
+            prop_assert!(model.live.len() < max_pending);
+            model.cursor = o + 1;
+        }
+    }
+    prop_assert!(!model.done.contains_key(&o));
+    model.live.insert(o, (h.token, h.delivery_count));
+    held.push((o, h.token));
+    Ok(())
+}
 
 fn pick(held: &[Held], i: usize) -> Option<Held> {
     (!held.is_empty()).then(|| held[i % held.len()])
@@ -223,30 +267,28 @@ proptest! {
                 GroupOp::Publish => {
                     log.append(*now, 8, &Meta::default()).unwrap().commit(Arc::new(0), Meta::default());
                 }
+                GroupOp::RecvBatch(member, n) => {
+                    let mut out = Vec::new();
+                    let (gap, fresh) = g.next_batch(member, *now, log, n, &mut out);
+                    g.settle_new(member, *now, &mut out[fresh..]);
+                    prop_assert!(out.len() <= n);
+                    if let Some((from, to)) = gap {
+                        prop_assert!(out.is_empty());
+                        model.gapped(from, to, log.first())?;
+                    }
+                    for h in &out {
+                        delivered(h, model, held, max_pending)?;
+                    }
+                    if g.delivered() > model.cursor {
+                        // A gap met after some handouts is kept for the next call.
+                        prop_assert!(model.gap.is_none() && !out.is_empty() && g.has_ready());
+                        model.gap = Some((model.cursor, g.delivered()));
+                        model.cursor = g.delivered();
+                    }
+                }
                 GroupOp::Recv(member) => match g.next(member, *now, log) {
-                    Next::Deliver(h) => {
-                        let o = h.record.offset();
-                        match model.live.get(&o) {
-                            Some(&(_, count)) => prop_assert_eq!(h.delivery_count, count + 1),
-                            None => {
-                                prop_assert_eq!(o, model.cursor, "new offsets in order");
-                                prop_assert_eq!(h.delivery_count, 1);
-                                prop_assert!(model.live.len() < max_pending);
-                                model.cursor = o + 1;
-                            }
-                        }
-                        prop_assert!(!model.done.contains_key(&o));
-                        model.live.insert(o, (h.token, h.delivery_count));
-                        held.push((o, h.token));
-                    }
-                    Next::Gap { from, to } => {
-                        prop_assert_eq!(from, model.cursor);
-                                                prop_assert!(to <= log.first());
-                        for o in from..to {
-                            model.finish(o, Done::Gapped)?;
-                        }
-                        model.cursor = to;
-                    }
+                    Next::Deliver(h) => delivered(&h, model, held, max_pending)?,
+                    Next::Gap { from, to } => model.gapped(from, to, log.first())?,
                     Next::Empty => {}
                 },
                 GroupOp::Ack(i) => if let Some((o, t)) = pick(held, i) {
@@ -305,7 +347,7 @@ proptest! {
         }
         // Drain: everything still live or unread must end acked, dead or gapped.
         for _ in 0..(4 * (max_deliver as usize + 2) * (log.next() as usize + 2)) {
-            if model.live.is_empty() && model.cursor == log.next() {
+            if model.live.is_empty() && model.cursor == log.next() && model.gap.is_none() {
                 break;
             }
             step(GroupOp::Advance(11), &mut now, &mut log, &mut g, &mut model, &mut held)?;
