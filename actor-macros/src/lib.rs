@@ -513,8 +513,10 @@ mod tests {
 
     #[test]
     fn messages_on_trait_impl_or_non_impl_is_an_error() {
-        let out =
-            messages2(TokenStream2::new(), quote! { impl Default for Counter { fn default() -> Self { Counter { n: 0 } } } });
+        let out = messages2(
+            TokenStream2::new(),
+            quote! { impl Default for Counter { fn default() -> Self { Counter { n: 0 } } } },
+        );
         let errs = errors(&out);
         assert_eq!(errs.len(), 1);
         assert!(errs[0].contains("not on a trait impl"), "{errs:?}");
