@@ -67,6 +67,25 @@
 //!
 //! Messages from one sender are handled in the order they were sent
 //! (per-sender FIFO). Nothing is ordered between senders.
+//!
+//! ## The rest of the crate
+//!
+//! - Supervision trees after Erlang/OTP: [`Supervisor::builder`],
+//!   [`ChildSpec`], [`Strategy`], [`Restart`], [`Shutdown`], [`Backoff`];
+//!   the [`supervisor`] module gives the restart matrix and the rules.
+//! - A typed event bus that is itself an actor: [`ActorSystem::bus`],
+//!   [`EventBus`] (semantics in [`bus`]); the runtime publishes [`ActorStarted`], [`ActorStopped`],
+//!   [`ActorRestarted`], [`DeadLetter`] and [`SupervisorEscalated`] on it.
+//! - An in-process topic queue with retention, consumer groups, acks,
+//!   redelivery and dead letters: [`ActorSystem::topics`], [`Topic`],
+//!   [`Consumer`], [`Subscriber`] (semantics in [`topic`]).
+//! - Snapshots and reports: [`ActorSystem::snapshot`] draws the actor tree,
+//!   [`ActorSystem::shutdown`] returns a [`ShutdownReport`].
+//! - Test helpers behind the `testkit` feature: `testkit::FaultPlan`,
+//!   `testkit::EventLog`, `testkit::TestProbe`.
+//! - The macros `#[derive(Actor)]` and `#[messages]` (default feature
+//!   `macros`); `CONCURRENCY.md` in the repository lists each protocol of
+//!   the runtime, its invariant and the loom model that checks it.
 
 #![forbid(unsafe_code)]
 
@@ -76,7 +95,7 @@ extern crate self as actor_core;
 
 mod actor;
 mod actor_ref;
-mod bus;
+pub mod bus;
 mod context;
 mod error;
 mod events;
@@ -85,11 +104,11 @@ mod mailbox;
 mod registry;
 mod reply;
 mod runner;
-mod supervisor;
+pub mod supervisor;
 mod system;
 #[cfg(test)]
 mod tests;
-mod topic;
+pub mod topic;
 
 #[cfg(feature = "testkit")]
 pub mod testkit;
