@@ -223,8 +223,14 @@ impl<A: Actor> MailboxRx<A> {
     /// that is being torn down and cannot await: a sender between reserving
     /// capacity and sending is missed, and its envelope is dropped with the
     /// channel (an ask still fails with `Stopped` through its drop).
-    pub(crate) fn reject_now(&mut self, mut on_dead_letter: impl FnMut(&'static str)) -> u64 {
+    pub(crate) fn reject_now(&mut self, on_dead_letter: impl FnMut(&'static str)) -> u64 {
         self.close();
+        self.reject_queued(on_dead_letter)
+    }
+
+    /// Rejects what is queued now, leaving the lane as it is (a supervised
+    /// mailbox stays open for the next incarnation).
+    pub(crate) fn reject_queued(&mut self, mut on_dead_letter: impl FnMut(&'static str)) -> u64 {
         let mut n = 0;
         while let Some(env) = self.try_next() {
             reject(env, &mut on_dead_letter);
@@ -234,7 +240,8 @@ impl<A: Actor> MailboxRx<A> {
     }
 }
 
-fn reject<A: Actor>(env: Envelope<A>, on_dead_letter: &mut impl FnMut(&'static str)) {
+/// Drops one envelope unhandled; `on_dead_letter` sees the type of a tell.
+pub(crate) fn reject<A: Actor>(env: Envelope<A>, on_dead_letter: &mut impl FnMut(&'static str)) {
     let ty = env.message_type();
     if env.reject() {
         on_dead_letter(ty);

@@ -45,7 +45,7 @@ use crate::loom::chan;
 use crate::loom::lock;
 use crate::loom::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use crate::loom::sync::{Arc, Mutex};
-use crate::mailbox::{Envelope, MAX_CAPACITY, MailboxRx};
+use crate::mailbox::{self, Envelope, MAX_CAPACITY, MailboxRx};
 use crate::system::ActorSystem;
 
 /// Lifecycle phases (low bits of the status word).
@@ -496,15 +496,7 @@ impl<A: Actor> Runner<A> {
         let core = &self.inner.core;
         let system = &self.system;
         let n = if supervised {
-            let mut n = 0;
-            while let Some(env) = self.mailbox.try_next() {
-                let ty = env.message_type();
-                if env.reject() {
-                    system.dead_letter(core, ty);
-                }
-                n += 1;
-            }
-            n
+            self.mailbox.reject_queued(|ty| system.dead_letter(core, ty))
         } else {
             self.mailbox.reject_all(|ty| system.dead_letter(core, ty)).await
         };
@@ -575,10 +567,7 @@ impl<A: Actor> Runner<A> {
 
     fn reject_one(&self, env: Envelope<A>) {
         let core = &self.inner.core;
-        let ty = env.message_type();
-        if env.reject() {
-            self.system.dead_letter(core, ty);
-        }
+        mailbox::reject(env, &mut |ty| self.system.dead_letter(core, ty));
         core.dropped.fetch_add(1, Ordering::Relaxed);
     }
 

@@ -165,7 +165,8 @@ impl<A: Actor> Supervision<A> for ChildSupervision<A> {
                     return None;
                 }
                 let mut rx = self.link.directive.subscribe();
-                let restart_after = loop {
+                // Until a restart is due; a stop or a gone supervisor returns.
+                loop {
                     let d = tokio::select! {
                         d = rx.wait_for(|d| d.incarnation == inc && d.kind != DirectiveKind::Hold) => match d {
                             Ok(d) => *d,
@@ -176,18 +177,17 @@ impl<A: Actor> Supervision<A> for ChildSupervision<A> {
                     match d.kind {
                         DirectiveKind::Stop => return None,
                         DirectiveKind::Hold => continue,
-                        DirectiveKind::Restart(delay) if delay.is_zero() => break delay,
+                        DirectiveKind::Restart(delay) if delay.is_zero() => break,
                         DirectiveKind::Restart(delay) => {
                             tokio::select! {
-                                _ = tokio::time::sleep(delay) => break delay,
+                                _ = tokio::time::sleep(delay) => break,
                                 // A new directive (hold, an earlier restart, or stop) replaces this one.
                                 _ = rx.changed() => continue,
                                 _ = sup.core.wait_stopped() => return None,
                             }
                         }
                     }
-                };
-                let _ = restart_after;
+                }
                 drop(sup);
                 self.incarnation = inc + 1;
                 self.link.phase.send_replace(Phase { incarnation: inc + 1, state: PhaseState::Starting });

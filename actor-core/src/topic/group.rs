@@ -502,19 +502,10 @@ impl<T> GroupState<T> {
             return Some(Next::Gap { from, to });
         }
         if let Some(offset) = self.ready.pop_first() {
-            let token = self.token();
-            let deadline = now + self.rules.ack_wait;
-            if let Some(slot) = self.pending.get_mut(&offset) {
-                slot.owner = member;
-                slot.delivery_count += 1;
-                slot.token = token;
-                slot.touched = now;
-                slot.state = SlotState::InFlight { deadline };
-                let handout = Handout { record: slot.record.clone(), token, delivery_count: slot.delivery_count };
-                if slot.delivery_count > 1 {
+            if let Some(handout) = self.hand_out_again(offset, member, now) {
+                if handout.delivery_count > 1 {
                     self.counters.redelivered_total += 1;
                 }
-                self.arm(deadline, offset, token);
                 return Some(Next::Deliver(handout));
             }
         }
@@ -747,21 +738,29 @@ impl<T> GroupState<T> {
             .collect();
         let mut out = Vec::with_capacity(offsets.len());
         for offset in offsets {
-            let token = self.token();
-            let deadline = now + self.rules.ack_wait;
-            if let Some(slot) = self.pending.get_mut(&offset) {
-                slot.owner = member;
-                slot.delivery_count += 1;
-                slot.token = token;
-                slot.touched = now;
-                slot.state = SlotState::InFlight { deadline };
-                out.push(Handout { record: slot.record.clone(), token, delivery_count: slot.delivery_count });
-            }
             self.ready.remove(&offset);
-            self.counters.redelivered_total += 1;
-            self.arm(deadline, offset, token);
+            if let Some(handout) = self.hand_out_again(offset, member, now) {
+                self.counters.redelivered_total += 1;
+                out.push(handout);
+            }
         }
         out
+    }
+
+    /// Hands the pending `offset` to `member` under a fresh token and ack
+    /// deadline (a redelivery or a claim). `None` if it is no longer pending.
+    fn hand_out_again(&mut self, offset: u64, member: u64, now: Instant) -> Option<Handout<T>> {
+        let token = self.token();
+        let deadline = now + self.rules.ack_wait;
+        let slot = self.pending.get_mut(&offset)?;
+        slot.owner = member;
+        slot.delivery_count += 1;
+        slot.token = token;
+        slot.touched = now;
+        slot.state = SlotState::InFlight { deadline };
+        let handout = Handout { record: slot.record.clone(), token, delivery_count: slot.delivery_count };
+        self.arm(deadline, offset, token);
+        Some(handout)
     }
 
     /// The pending-entry list, by offset.
