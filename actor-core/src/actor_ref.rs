@@ -12,12 +12,13 @@ use std::task::{Context as TaskContext, Poll};
 use std::time::Duration;
 
 use crate::actor::{Actor, ExitReason, Handler};
+use crate::envelope::Request;
 use crate::error::{AskError, SendError, TrySendError};
 use crate::loom::chan::{self, Permit};
 use crate::loom::sync::atomic::Ordering;
 use crate::loom::sync::{Arc, Weak};
-use crate::mailbox::{AskEnvelope, Envelope, TellEnvelope};
-use crate::reply::{ReplyFuture, Slot};
+use crate::mailbox::Envelope;
+use crate::reply::ReplyFuture;
 use crate::runner::Inner;
 
 /// An actor's identity, unique within its system, never reused.
@@ -332,7 +333,7 @@ pub(crate) async fn send_tell<A: Handler<M>, M: Send + 'static>(inner: &Inner<A>
     }
     match inner.tx.reserve().await {
         Ok(permit) => {
-            permit.send(Box::new(TellEnvelope(msg)));
+            permit.send(Envelope::tell(msg));
             Ok(())
         }
         Err(_) => Err(SendError::Closed(msg)),
@@ -345,7 +346,7 @@ pub(crate) fn try_send_tell<A: Handler<M>, M: Send + 'static>(inner: &Inner<A>, 
     }
     match inner.tx.try_reserve() {
         Ok(permit) => {
-            permit.send(Box::new(TellEnvelope(msg)));
+            permit.send(Envelope::tell(msg));
             Ok(())
         }
         Err(chan::TrySendError::Full(())) => Err(TrySendError::Full(msg)),
@@ -363,7 +364,7 @@ pub(crate) async fn send_tell_timeout<A: Handler<M>, M: Send + 'static>(
     }
     match tokio::time::timeout(timeout, inner.tx.reserve()).await {
         Ok(Ok(permit)) => {
-            permit.send(Box::new(TellEnvelope(msg)));
+            permit.send(Envelope::tell(msg));
             Ok(())
         }
         Ok(Err(_)) => Err(SendError::Closed(msg)),
@@ -422,7 +423,7 @@ type ReserveFuture<'a, A> =
 enum AskState<'a, A: Handler<M>, M: Send + 'static> {
     Init { msg: M },
     Reserving { reserve: ReserveFuture<'a, A>, msg: M },
-    Waiting(ReplyFuture<A::Reply>),
+    Waiting(ReplyFuture<A::Reply, Request<M, A::Reply>>),
     Done,
 }
 
@@ -448,9 +449,9 @@ impl<A: Handler<M>, M: Send + 'static> fmt::Debug for AskFuture<'_, A, M> {
 
 impl<'a, A: Handler<M>, M: Send + 'static> AskFuture<'a, A, M> {
     fn enqueue(&mut self, permit: Permit<'_, Envelope<A>>, msg: M) {
-        let slot = Slot::new();
-        permit.send(Box::new(AskEnvelope::<A, M>::new(msg, slot.clone())));
-        self.state = AskState::Waiting(ReplyFuture::new(slot));
+        let (env, req) = Envelope::ask(msg);
+        permit.send(env);
+        self.state = AskState::Waiting(ReplyFuture::new(req));
     }
 }
 

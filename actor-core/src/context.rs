@@ -15,7 +15,7 @@ use crate::actor::{Actor, BoxError, ExitReason, Handler};
 use crate::actor_ref::{ActorId, ActorRef, send_tell};
 use crate::error::{ConfigError, error_chain};
 use crate::loom::sync::{Arc, Weak};
-use crate::reply::{ErasedSlot, ReplySender, Slot};
+use crate::reply::{ErasedSlot, ReplySender, ReplySlot};
 use crate::runner::Inner;
 use crate::system::ActorSystem;
 
@@ -148,14 +148,17 @@ impl<A: Actor> Context<A> {
             return ReplySender::new(None);
         };
         let reply_type = erased.reply_type();
-        match erased.into_any().downcast::<Slot<R>>() {
-            Ok(slot) => ReplySender::new(Some(slot)),
-            Err(_) => panic!(
+        let mut typed: Option<Arc<dyn ReplySlot<R>>> = None;
+        if let Err(back) = erased.give_sender(&mut typed) {
+            // Put back, so the panic this causes fails the asker.
+            self.reply = Some(back);
+            panic!(
                 "reply_later::<{}>() while handling a message whose Reply is {}",
                 std::any::type_name::<R>(),
                 reply_type
-            ),
+            );
         }
+        ReplySender::new(typed)
     }
 
     /// Sends `msg` to this actor after `delay`, unless cancelled first or the

@@ -16,20 +16,17 @@
 //!
 //! # Receiving in batches
 //!
-//! The actor pulls up to [`BATCH`] envelopes per wakeup with one channel
-//! operation and handles them from a local buffer, which frees channel
-//! capacity in one step instead of one per message. The buffer is released
-//! whenever the actor goes idle, so an idle actor holds none.
+//! An idle actor woken by one message takes just that one. When more are
+//! queued it pulls up to [`BATCH`] envelopes with one channel operation and
+//! handles them from a local buffer, which frees channel capacity in one
+//! step instead of one per message. The buffer is released whenever the
+//! actor goes idle, so an idle actor holds none.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::task::{Context as TaskContext, Poll};
 
-use crate::actor::{Actor, Handler};
-use crate::context::Context;
+use crate::actor::Actor;
+pub(crate) use crate::envelope::Envelope;
 use crate::loom::chan;
-use crate::loom::sync::Arc;
-use crate::reply::{ErasedSlot, Slot};
 
 /// How many envelopes one wakeup moves from the channel to the actor.
 pub(crate) const BATCH: usize = 32;
@@ -37,133 +34,61 @@ pub(crate) const BATCH: usize = 32;
 /// The largest mailbox capacity tokio's semaphore supports.
 pub(crate) const MAX_CAPACITY: usize = usize::MAX >> 3;
 
-/// A boxed handler future borrowing the actor and its context.
-pub(crate) type HandleFuture<'a> = Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
-
-/// One queued message, type-erased down to the actor it is for.
-pub(crate) trait Dispatch<A: Actor>: Send + 'static {
-    /// Turns the message into the future that handles it.
-    fn handle<'a>(self: Box<Self>, actor: &'a mut A, ctx: &'a mut Context<A>) -> HandleFuture<'a>;
-    /// Drops the message unhandled. Returns true for a tell (a dead letter);
-    /// an ask's asker is told `AskError::Stopped`.
-    fn reject(self: Box<Self>) -> bool;
-    /// The message's type name.
-    fn message_type(&self) -> &'static str;
-}
-
-/// The item type of an actor's user lane.
-pub(crate) type Envelope<A> = Box<dyn Dispatch<A>>;
-
-/// A fire-and-forget message.
-pub(crate) struct TellEnvelope<M>(pub(crate) M);
-
-impl<A: Handler<M>, M: Send + 'static> Dispatch<A> for TellEnvelope<M> {
-    fn handle<'a>(self: Box<Self>, actor: &'a mut A, ctx: &'a mut Context<A>) -> HandleFuture<'a> {
-        let msg = self.0;
-        ctx.begin_message(None);
-        Box::pin(async move {
-            let _reply = actor.handle(msg, ctx).await;
-        })
-    }
-
-    fn reject(self: Box<Self>) -> bool {
-        true
-    }
-
-    fn message_type(&self) -> &'static str {
-        std::any::type_name::<M>()
-    }
-}
-
-/// A message whose asker waits on a reply slot.
-pub(crate) struct AskEnvelope<A: Handler<M>, M: Send + 'static> {
-    msg: Option<M>,
-    slot: Option<Arc<Slot<A::Reply>>>,
-}
-
-impl<A: Handler<M>, M: Send + 'static> AskEnvelope<A, M> {
-    pub(crate) fn new(msg: M, slot: Arc<Slot<A::Reply>>) -> Self {
-        AskEnvelope { msg: Some(msg), slot: Some(slot) }
-    }
-}
-
-impl<A: Handler<M>, M: Send + 'static> Dispatch<A> for AskEnvelope<A, M> {
-    fn handle<'a>(mut self: Box<Self>, actor: &'a mut A, ctx: &'a mut Context<A>) -> HandleFuture<'a> {
-        let msg = self.msg.take().expect("an envelope is handled once");
-        let slot = self.slot.take().expect("an envelope is handled once");
-        drop(self);
-        let erased: Arc<dyn ErasedSlot> = slot.clone();
-        ctx.begin_message(Some(erased));
-        Box::pin(async move {
-            let reply = actor.handle(msg, ctx).await;
-            // Still in the context: the handler did not take it with
-            // `reply_later`, so its return value is the answer.
-            if ctx.take_reply().is_some() {
-                let _ = slot.complete(Ok(reply));
-            }
-        })
-    }
-
-    fn reject(mut self: Box<Self>) -> bool {
-        if let Some(slot) = self.slot.take() {
-            slot.fail(crate::AskError::Stopped);
-        }
-        false
-    }
-
-    fn message_type(&self) -> &'static str {
-        std::any::type_name::<M>()
-    }
-}
-
-impl<A: Handler<M>, M: Send + 'static> Drop for AskEnvelope<A, M> {
-    fn drop(&mut self) {
-        // Dropped unhandled (e.g. with the channel when the runtime goes
-        // away): the asker must not wait forever.
-        if let Some(slot) = self.slot.take() {
-            slot.fail(crate::AskError::Stopped);
-        }
-    }
-}
-
-/// The receiving side: the channel plus the batch being handled.
+/// The receiving side: the channel plus the messages taken from it and not
+/// handled yet.
 ///
-/// The batch is stored reversed so that `pop` yields messages in arrival
-/// order; what an incarnation did not handle stays for the next one.
+/// An idle actor woken for one message takes it into `next` and allocates
+/// nothing; when more are queued it takes up to [`BATCH`] at once into
+/// `batch`, stored reversed so that `pop` yields them in arrival order. What
+/// an incarnation did not handle stays for the next one.
 pub(crate) struct MailboxRx<A: Actor> {
     rx: chan::Receiver<Envelope<A>>,
+    /// Older than everything in `batch`.
+    next: Option<Envelope<A>>,
     batch: Vec<Envelope<A>>,
     closed: bool,
 }
 
 impl<A: Actor> MailboxRx<A> {
     pub(crate) fn new(rx: chan::Receiver<Envelope<A>>) -> Self {
-        MailboxRx { rx, batch: Vec::new(), closed: false }
+        MailboxRx { rx, next: None, batch: Vec::new(), closed: false }
     }
 
-    /// The next message of the current batch, if any.
+    /// The next message already taken from the channel, if any.
     pub(crate) fn pop_local(&mut self) -> Option<Envelope<A>> {
-        self.batch.pop()
+        self.next.take().or_else(|| self.batch.pop())
     }
 
     /// Puts back the envelope `pop_local` just returned; it is the next one out.
     pub(crate) fn unpop(&mut self, env: Envelope<A>) {
-        self.batch.push(env);
+        // `pop_local` empties `next` before it touches the batch.
+        debug_assert!(self.next.is_none());
+        self.next = Some(env);
     }
 
-    /// Waits for the next batch. `Ready(false)` means the lane is closed and
+    /// Waits for more messages. `Ready(false)` means the lane is closed and
     /// empty. On `Pending` the batch buffer is released.
     pub(crate) fn poll_fill(&mut self, cx: &mut TaskContext<'_>) -> Poll<bool> {
-        debug_assert!(self.batch.is_empty());
+        debug_assert!(self.next.is_none() && self.batch.is_empty());
         if self.batch.capacity() == 0 {
+            // Idle until now: a lone message needs no buffer.
+            match self.rx.poll_recv(cx) {
+                Poll::Ready(Some(env)) => self.next = Some(env),
+                Poll::Ready(None) => return Poll::Ready(false),
+                Poll::Pending => return Poll::Pending,
+            }
+            if self.rx.is_empty() {
+                return Poll::Ready(true);
+            }
             self.batch.reserve_exact(BATCH);
         }
         match self.rx.poll_recv_many(cx, &mut self.batch, BATCH) {
-            Poll::Ready(0) => Poll::Ready(false),
+            Poll::Ready(0) => Poll::Ready(self.next.is_some()),
             Poll::Ready(_) => {
                 self.batch.reverse();
                 Poll::Ready(true)
             }
+            Poll::Pending if self.next.is_some() => Poll::Ready(true),
             Poll::Pending => {
                 self.batch = Vec::new();
                 Poll::Pending
@@ -171,9 +96,10 @@ impl<A: Actor> MailboxRx<A> {
         }
     }
 
-    /// The next message without waiting: the batch first, then the channel.
+    /// The next message without waiting: what was taken first, then the
+    /// channel.
     pub(crate) fn try_next(&mut self) -> Option<Envelope<A>> {
-        if let Some(env) = self.batch.pop() {
+        if let Some(env) = self.pop_local() {
             return Some(env);
         }
         // Empty and disconnected both mean nothing to take now.
@@ -184,7 +110,7 @@ impl<A: Actor> MailboxRx<A> {
     /// hold capacity. `None` once the lane is closed and empty.
     pub(crate) async fn next_closed(&mut self) -> Option<Envelope<A>> {
         debug_assert!(self.closed);
-        if let Some(env) = self.batch.pop() {
+        if let Some(env) = self.pop_local() {
             return Some(env);
         }
         self.rx.recv().await
@@ -201,9 +127,9 @@ impl<A: Actor> MailboxRx<A> {
         self.closed
     }
 
-    /// Messages waiting, in the batch and in the channel.
+    /// Messages waiting, taken from the channel or still in it.
     pub(crate) fn len(&self) -> usize {
-        self.batch.len() + self.rx.len()
+        usize::from(self.next.is_some()) + self.batch.len() + self.rx.len()
     }
 
     /// Closes the lane and rejects everything in it, waiting for senders

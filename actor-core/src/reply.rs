@@ -45,8 +45,15 @@ pub(crate) struct Slot<R> {
 }
 
 impl<R: Send + 'static> Slot<R> {
+    /// A slot on its own, for the models of its protocol.
+    #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) fn new() -> Arc<Self> {
-        Arc::new(Slot { state: Mutex::new(State::Waiting(None)) })
+        Arc::new(Self::waiting())
+    }
+
+    /// A slot with no outcome yet, to embed in a request.
+    pub(crate) fn waiting() -> Self {
+        Slot { state: Mutex::new(State::Waiting(None)) }
     }
 
     /// Completes the slot. Returns the value back if the asker is gone or the
@@ -104,15 +111,29 @@ impl<R: Send + 'static> Slot<R> {
     }
 }
 
+/// Something that holds the slot of one request: the slot itself, or the
+/// request that carries it beside its message.
+pub(crate) trait ReplySlot<R>: Send + Sync + 'static {
+    fn slot(&self) -> &Slot<R>;
+}
+
+impl<R: Send + 'static> ReplySlot<R> for Slot<R> {
+    fn slot(&self) -> &Slot<R> {
+        self
+    }
+}
+
 /// The type-erased reply side the handler context holds while a message is
 /// handled, so a panic or a kill can fail the request without knowing `R`.
 pub(crate) trait ErasedSlot: Send + Sync {
     /// Fails the request; ignored if it was already completed.
     fn fail(&self, error: AskError);
-    /// For `ctx.reply_later::<R>()` to recover the typed slot.
-    fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync>;
     /// The reply type's name, for the panic message of a wrong `reply_later`.
     fn reply_type(&self) -> &'static str;
+    /// For `ctx.reply_later::<R>()`: stores the typed reply side into `out`,
+    /// an `&mut Option<Arc<dyn ReplySlot<R>>>`, or hands `self` back if `R`
+    /// is not the reply type.
+    fn give_sender(self: Arc<Self>, out: &mut dyn Any) -> Result<(), Arc<dyn ErasedSlot>>;
 }
 
 impl<R: Send + 'static> ErasedSlot for Slot<R> {
@@ -120,34 +141,49 @@ impl<R: Send + 'static> ErasedSlot for Slot<R> {
         let _ = self.complete(Err(error));
     }
 
-    fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync> {
-        self
-    }
-
     fn reply_type(&self) -> &'static str {
         std::any::type_name::<R>()
+    }
+
+    fn give_sender(self: Arc<Self>, out: &mut dyn Any) -> Result<(), Arc<dyn ErasedSlot>> {
+        give_sender::<R, Self>(self, out)
+    }
+}
+
+/// [`ErasedSlot::give_sender`] for any holder of a `Slot<R>`.
+pub(crate) fn give_sender<R: Send + 'static, S: ReplySlot<R> + ErasedSlot>(
+    holder: Arc<S>,
+    out: &mut dyn Any,
+) -> Result<(), Arc<dyn ErasedSlot>> {
+    match out.downcast_mut::<Option<Arc<dyn ReplySlot<R>>>>() {
+        Some(out) => {
+            *out = Some(holder);
+            Ok(())
+        }
+        None => Err(holder),
     }
 }
 
 /// The asker's future: resolves to the reply or the error that replaced it.
-pub(crate) struct ReplyFuture<R: Send + 'static> {
-    slot: Option<Arc<Slot<R>>>,
+pub(crate) struct ReplyFuture<R: Send + 'static, S: ReplySlot<R> = Slot<R>> {
+    slot: Option<Arc<S>>,
+    _reply: PhantomData<fn() -> R>,
 }
 
-impl<R: Send + 'static> ReplyFuture<R> {
-    pub(crate) fn new(slot: Arc<Slot<R>>) -> Self {
-        ReplyFuture { slot: Some(slot) }
+impl<R: Send + 'static, S: ReplySlot<R>> ReplyFuture<R, S> {
+    pub(crate) fn new(slot: Arc<S>) -> Self {
+        ReplyFuture { slot: Some(slot), _reply: PhantomData }
     }
 }
 
-impl<R: Send + 'static> Future for ReplyFuture<R> {
+impl<R: Send + 'static, S: ReplySlot<R>> Future for ReplyFuture<R, S> {
     type Output = Result<R, AskError>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
-        let Some(slot) = self.slot.as_ref() else {
+        let Some(holder) = self.slot.as_ref() else {
             return Poll::Ready(Err(AskError::Stopped));
         };
-        let out = slot.poll_outcome(cx);
+        let out = holder.slot().poll_outcome(cx);
         if out.is_ready() {
             self.slot = None;
         }
@@ -155,10 +191,10 @@ impl<R: Send + 'static> Future for ReplyFuture<R> {
     }
 }
 
-impl<R: Send + 'static> Drop for ReplyFuture<R> {
+impl<R: Send + 'static, S: ReplySlot<R>> Drop for ReplyFuture<R, S> {
     fn drop(&mut self) {
-        if let Some(slot) = self.slot.take() {
-            slot.abandon();
+        if let Some(holder) = self.slot.take() {
+            holder.slot().abandon();
         }
     }
 }
@@ -200,12 +236,12 @@ impl<R: Send + 'static> Drop for ReplyFuture<R> {
 /// ```
 #[must_use = "dropping a ReplySender answers the asker with AskError::NoReply"]
 pub struct ReplySender<R: Send + 'static> {
-    slot: Option<Arc<Slot<R>>>,
+    slot: Option<Arc<dyn ReplySlot<R>>>,
     _reply: PhantomData<fn(R)>,
 }
 
 impl<R: Send + 'static> ReplySender<R> {
-    pub(crate) fn new(slot: Option<Arc<Slot<R>>>) -> Self {
+    pub(crate) fn new(slot: Option<Arc<dyn ReplySlot<R>>>) -> Self {
         ReplySender { slot, _reply: PhantomData }
     }
 
@@ -214,7 +250,7 @@ impl<R: Send + 'static> ReplySender<R> {
     pub fn send(mut self, reply: R) -> Result<(), R> {
         match self.slot.take() {
             None => Ok(()),
-            Some(slot) => slot.complete(Ok(reply)).map_err(|back| match back {
+            Some(holder) => holder.slot().complete(Ok(reply)).map_err(|back| match back {
                 Ok(r) => r,
                 Err(_) => unreachable!("a reply sender only completes with Ok"),
             }),
@@ -223,19 +259,19 @@ impl<R: Send + 'static> ReplySender<R> {
 
     /// True if nobody waits for the reply any more (or it was a `tell`).
     pub fn is_closed(&self) -> bool {
-        self.slot.as_ref().is_none_or(|s| s.is_abandoned())
+        self.slot.as_ref().is_none_or(|s| s.slot().is_abandoned())
     }
 }
 
 impl<R: Send + 'static> Drop for ReplySender<R> {
     fn drop(&mut self) {
-        if let Some(slot) = self.slot.take() {
+        if let Some(holder) = self.slot.take() {
             let error = if std::thread::panicking() {
                 AskError::Panicked("reply sender dropped during a panic".to_owned())
             } else {
                 AskError::NoReply
             };
-            let _ = slot.complete(Err(error));
+            let _ = holder.slot().complete(Err(error));
         }
     }
 }

@@ -393,43 +393,53 @@ struct Runner<A: Actor> {
 }
 
 impl<A: Actor> Runner<A> {
-    async fn run(mut self, mut actor: A, mut supervision: Option<Box<dyn Supervision<A>>>) {
-        let mut ctx = Context::new(self.inner.clone(), self.system.clone());
-        let supervised = supervision.is_some();
-        let exit = loop {
-            // One incarnation: `on_start`, messages, `on_stop`. The start and
-            // stop phases are boxed: they are rare, and keeping them out of
-            // this state machine keeps every actor's task small.
-            let started = Box::pin(self.start(&mut actor, &mut ctx, &mut supervision)).await;
-            let exit = match started {
-                Ok(()) => self.messages(&mut actor, &mut ctx, supervised).await,
-                Err(exit) => exit,
-            };
-            let abandoned = Box::pin(self.stop(&mut actor, &mut ctx, &exit, supervised)).await;
-            ctx.end_incarnation();
-            if abandoned {
-                // Past every deadline: it stops for good, as killed.
-                break ExitReason::Killed;
-            }
-            let Some(sup) = supervision.as_mut() else { break exit };
-            // Between incarnations the mailbox takes messages for the next
-            // one, also after a stop request ended this one (a Permanent
-            // child restarts after a normal exit). The supervisor's
-            // directive, not the request bits, ends the wait; a request made
-            // during the wait applies to the next incarnation.
-            self.inner.core.begin_restart();
-            match sup.next(&exit).await {
-                Some(next) => {
-                    actor = next;
-                    let restarts = self.inner.core.restarts.fetch_add(1, Ordering::Relaxed) + 1;
-                    self.inner.core.set_phase(STARTING);
-                    events::actor_restarted(&self.system, &self.inner.core, restarts, &exit);
+    // Not an `async fn`: its arguments would be copied into locals of the
+    // state machine, so every actor's task would hold them twice. The block
+    // uses the captured values in place.
+    #[allow(clippy::manual_async_fn)]
+    fn run(
+        mut self,
+        mut actor: A,
+        mut supervision: Option<Box<dyn Supervision<A>>>,
+    ) -> impl Future<Output = ()> + Send {
+        async move {
+            let mut ctx = Context::new(self.inner.clone(), self.system.clone());
+            let supervised = supervision.is_some();
+            let exit = loop {
+                // One incarnation: `on_start`, messages, `on_stop`. The start and
+                // stop phases are boxed: they are rare, and keeping them out of
+                // this state machine keeps every actor's task small.
+                let started = Box::pin(self.start(&mut actor, &mut ctx, &mut supervision)).await;
+                let exit = match started {
+                    Ok(()) => self.messages(&mut actor, &mut ctx, supervised).await,
+                    Err(exit) => exit,
+                };
+                let abandoned = Box::pin(self.stop(&mut actor, &mut ctx, &exit, supervised)).await;
+                ctx.end_incarnation();
+                if abandoned {
+                    // Past every deadline: it stops for good, as killed.
+                    break ExitReason::Killed;
                 }
-                None => break exit,
-            }
-        };
-        drop(actor);
-        Box::pin(self.finish(exit)).await;
+                let Some(sup) = supervision.as_mut() else { break exit };
+                // Between incarnations the mailbox takes messages for the next
+                // one, also after a stop request ended this one (a Permanent
+                // child restarts after a normal exit). The supervisor's
+                // directive, not the request bits, ends the wait; a request made
+                // during the wait applies to the next incarnation.
+                self.inner.core.begin_restart();
+                match sup.next(&exit).await {
+                    Some(next) => {
+                        actor = next;
+                        let restarts = self.inner.core.restarts.fetch_add(1, Ordering::Relaxed) + 1;
+                        self.inner.core.set_phase(STARTING);
+                        events::actor_restarted(&self.system, &self.inner.core, restarts, &exit);
+                    }
+                    None => break exit,
+                }
+            };
+            drop(actor);
+            Box::pin(self.finish(exit)).await;
+        }
     }
 
     /// Runs `on_start`; `Err` is the exit of an incarnation that did not start.

@@ -328,6 +328,11 @@ impl<T> Receiver<T> {
     pub(crate) fn len(&self) -> usize {
         lock(&self.chan.state).queue.len()
     }
+
+    /// True if no message is queued now.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 impl<T> Drop for Receiver<T> {

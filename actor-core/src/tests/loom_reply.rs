@@ -13,7 +13,7 @@ use std::task::Poll;
 use crate::error::AskError;
 use crate::loom::check::{block_on, model, spawn};
 use crate::loom::sync::Arc;
-use crate::reply::{ErasedSlot, ReplyFuture, ReplySender, Slot};
+use crate::reply::{ErasedSlot, ReplyFuture, ReplySender, ReplySlot, Slot};
 
 type Reply = Arc<u32>;
 
@@ -31,7 +31,7 @@ fn abandon_vs(replier: Replier) {
         let value: Reply = Arc::new(7);
         let slot = Slot::<Reply>::new();
         let mut fut = ReplyFuture::new(slot.clone());
-        let sender = ReplySender::new(Some(slot));
+        let sender = ReplySender::new(Some(slot as Arc<dyn ReplySlot<Reply>>));
         let t = {
             let value = value.clone();
             spawn(move || match replier {
@@ -79,7 +79,7 @@ fn loom_reply_sender_dropped_wakes_asker() {
     model(|| {
         let slot = Slot::<Reply>::new();
         let fut = ReplyFuture::new(slot.clone());
-        let sender = ReplySender::new(Some(slot));
+        let sender = ReplySender::new(Some(slot as Arc<dyn ReplySlot<Reply>>));
         let t = spawn(move || drop(sender));
         assert_eq!(block_on(fut), Err(AskError::NoReply));
         t.join().expect("replier");
@@ -96,7 +96,7 @@ fn loom_reply_send_vs_kill() {
         let slot = Slot::<Reply>::new();
         let fut = ReplyFuture::new(slot.clone());
         let erased: Arc<dyn ErasedSlot> = slot.clone();
-        let sender = ReplySender::new(Some(slot));
+        let sender = ReplySender::new(Some(slot as Arc<dyn ReplySlot<Reply>>));
         let replier = {
             let value = value.clone();
             spawn(move || sender.send(value).is_ok())
