@@ -74,6 +74,13 @@ impl<A: Actor> Context<A> {
         self.reply.take()
     }
 
+    /// A handler returned: its request, if any, is answered or handed to a
+    /// `ReplySender`. Returns the exit it asked for with `fail` or `stop`.
+    pub(crate) fn end_message(&mut self) -> Option<ExitReason> {
+        self.reply = None;
+        self.take_exit()
+    }
+
     pub(crate) fn take_exit(&mut self) -> Option<ExitReason> {
         self.exit.take().map(|e| *e)
     }

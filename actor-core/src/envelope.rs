@@ -12,6 +12,11 @@
 //! item size is part of every idle actor's footprint) while most messages
 //! cost no allocation on the sender's thread and no free on the actor's.
 //!
+//! The future that handles a message is placed, when it is small enough, in
+//! a [`FutureSlot`] that the runner keeps in its own (pinned) state, and
+//! dropped there in place; a larger one is boxed. So a typical handler costs
+//! no allocation on the actor's side either.
+//!
 //! # Soundness
 //!
 //! This is the one module of the crate with `unsafe` code. Its invariants:
@@ -35,6 +40,15 @@
 //!    reads the cell, so it is never accessed from two threads at once; the
 //!    channel send that carries the payload orders the asker's write before
 //!    the actor's read.
+//! 5. A future placed in a [`FutureSlot`] fits its size and alignment
+//!    (checked by [`place`]) and is owned by the [`Handling`] that
+//!    mutably borrows the slot for the future's whole life, so nothing else
+//!    touches that memory meanwhile. `Handling` polls it pinned in place and
+//!    its `Drop` drops it in place, so the memory of the pinned future stays
+//!    valid, unmoved and unreused until its destructor ran, as `Pin`
+//!    requires. The one way around that, leaking a `Handling`, never
+//!    happens: the runner keeps each one as a local of its own state and
+//!    drops it before handling the next message.
 #![allow(unsafe_code)]
 
 use std::cell::UnsafeCell;
@@ -42,15 +56,97 @@ use std::future::Future;
 use std::marker::PhantomData;
 use std::mem::{ManuallyDrop, MaybeUninit};
 use std::pin::Pin;
+use std::ptr::NonNull;
+use std::task::{Context as TaskContext, Poll};
 
 use crate::actor::{Actor, Handler};
 use crate::context::Context;
 use crate::error::AskError;
 use crate::loom::sync::Arc;
+use crate::loom::sync::atomic::{AtomicBool, Ordering};
 use crate::reply::{ErasedSlot, ReplySlot, Slot};
 
-/// A boxed handler future borrowing the actor and its context.
-pub(crate) type HandleFuture<'a> = Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
+/// A handler future borrowing the actor and its context, type-erased.
+type DynFuture<'a> = dyn Future<Output = ()> + Send + 'a;
+
+/// Words of room for a handler future in the runner's state: enough for
+/// handlers that await little (a counter's, a lookup's, one that replies
+/// with a value); larger futures are boxed.
+const SLOT_WORDS: usize = 8;
+
+/// Room for the future of the message being handled; see invariant 5.
+pub(crate) struct FutureSlot(MaybeUninit<[usize; SLOT_WORDS]>);
+
+impl FutureSlot {
+    pub(crate) fn new() -> Self {
+        FutureSlot(MaybeUninit::uninit())
+    }
+}
+
+/// True if an `F` can live in a [`FutureSlot`].
+const fn fits_slot<F>() -> bool {
+    size_of::<F>() <= size_of::<FutureSlot>() && align_of::<F>() <= align_of::<FutureSlot>()
+}
+
+/// The future handling one message: in the runner's slot, or boxed.
+pub(crate) struct Handling<'a> {
+    place: Place<'a>,
+}
+
+enum Place<'a> {
+    /// Lives in the slot borrowed for `'a`; dropped in place.
+    InSlot(NonNull<DynFuture<'a>>, PhantomData<&'a mut FutureSlot>),
+    Boxed(Pin<Box<DynFuture<'a>>>),
+}
+
+// SAFETY: `InSlot` points at a `Send` future that this `Handling` owns
+// (invariant 5); `NonNull` is only what keeps the auto trait away.
+unsafe impl Send for Handling<'_> {}
+
+/// Places `fut` in `slot` if it fits, else in a box.
+fn place<'a, F: Future<Output = ()> + Send + 'a>(fut: F, slot: &'a mut FutureSlot) -> Handling<'a> {
+    if !fits_slot::<F>() {
+        return Handling { place: Place::Boxed(Box::pin(fut)) };
+    }
+    let at = slot.0.as_mut_ptr().cast::<F>();
+    // SAFETY: `F` fits the slot's size and alignment (just checked), and the
+    // slot is borrowed mutably for `'a` by the `Handling` returned.
+    unsafe { at.write(fut) };
+    let at: *mut DynFuture<'a> = at;
+    // SAFETY: derived from a reference, so not null.
+    Handling { place: Place::InSlot(unsafe { NonNull::new_unchecked(at) }, PhantomData) }
+}
+
+impl Handling<'_> {
+    /// True if the future lives in the runner's slot (no allocation).
+    #[cfg(test)]
+    pub(crate) fn is_in_slot(&self) -> bool {
+        matches!(self.place, Place::InSlot(..))
+    }
+}
+
+impl Future for Handling<'_> {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<()> {
+        match &mut self.place {
+            // SAFETY: the future is initialised, owned by this `Handling`
+            // and never moved out of the slot before it is dropped in place
+            // (invariant 5), so pinning it there is sound.
+            Place::InSlot(at, _) => unsafe { Pin::new_unchecked(at.as_mut()) }.poll(cx),
+            Place::Boxed(fut) => fut.as_mut().poll(cx),
+        }
+    }
+}
+
+impl Drop for Handling<'_> {
+    fn drop(&mut self) {
+        if let Place::InSlot(at, _) = &mut self.place {
+            // SAFETY: initialised by `place`, dropped once, here.
+            unsafe { std::ptr::drop_in_place(at.as_ptr()) }
+        }
+    }
+}
 
 /// Where an envelope keeps its payload.
 type Word = MaybeUninit<usize>;
@@ -63,7 +159,7 @@ const fn fits<T>() -> bool {
 /// A typed payload: what an envelope holds before it is erased.
 pub(crate) trait Payload<A: Actor>: Send + Sized + 'static {
     /// Turns the message into the future that handles it.
-    fn handle<'a>(self, actor: &'a mut A, ctx: &'a mut Context<A>) -> HandleFuture<'a>;
+    fn handle<'a>(self, actor: &'a mut A, ctx: &'a mut Context<A>) -> impl Future<Output = ()> + Send + 'a;
     /// Drops the message unhandled. True for a tell (a dead letter); an
     /// ask's asker is told `AskError::Stopped`.
     fn reject(self) -> bool;
@@ -73,7 +169,7 @@ pub(crate) trait Payload<A: Actor>: Send + Sized + 'static {
 
 /// A payload too large for the word travels boxed.
 impl<A: Actor, P: Payload<A>> Payload<A> for Box<P> {
-    fn handle<'a>(self, actor: &'a mut A, ctx: &'a mut Context<A>) -> HandleFuture<'a> {
+    fn handle<'a>(self, actor: &'a mut A, ctx: &'a mut Context<A>) -> impl Future<Output = ()> + Send + 'a {
         (*self).handle(actor, ctx)
     }
 
@@ -88,7 +184,7 @@ impl<A: Actor, P: Payload<A>> Payload<A> for Box<P> {
 
 /// The functions of one payload type.
 struct VTable<A: Actor> {
-    handle: for<'a> unsafe fn(Word, &'a mut A, &'a mut Context<A>) -> HandleFuture<'a>,
+    handle: for<'a> unsafe fn(Word, &'a mut A, &'a mut Context<A>, &'a mut FutureSlot) -> Handling<'a>,
     reject: unsafe fn(Word) -> bool,
     drop: unsafe fn(Word),
     message_type: fn() -> &'static str,
@@ -105,9 +201,10 @@ unsafe fn handle_erased<'a, A: Actor, T: Payload<A>>(
     word: Word,
     actor: &'a mut A,
     ctx: &'a mut Context<A>,
-) -> HandleFuture<'a> {
+    slot: &'a mut FutureSlot,
+) -> Handling<'a> {
     // SAFETY: called only through `T`'s table on an envelope consumed once.
-    unsafe { take::<T>(word) }.handle(actor, ctx)
+    place(unsafe { take::<T>(word) }.handle(actor, ctx), slot)
 }
 
 unsafe fn reject_erased<A: Actor, T: Payload<A>>(word: Word) -> bool {
@@ -172,12 +269,18 @@ impl<A: Actor> Envelope<A> {
         Envelope { word, vtable, _payload: PhantomData }
     }
 
-    /// Turns the message into the future that handles it.
-    pub(crate) fn handle<'a>(self, actor: &'a mut A, ctx: &'a mut Context<A>) -> HandleFuture<'a> {
+    /// Turns the message into the future that handles it, placed in `slot`
+    /// if it fits. The `Handling` must be dropped, never leaked.
+    pub(crate) fn handle<'a>(
+        self,
+        actor: &'a mut A,
+        ctx: &'a mut Context<A>,
+        slot: &'a mut FutureSlot,
+    ) -> Handling<'a> {
         let this = ManuallyDrop::new(self);
         // SAFETY: the word holds the table's payload; `ManuallyDrop` keeps
         // `Drop` from reading it again (invariant 2).
-        unsafe { (this.vtable.handle)(this.word, actor, ctx) }
+        unsafe { (this.vtable.handle)(this.word, actor, ctx, slot) }
     }
 
     /// Drops the message unhandled. Returns true for a tell (a dead letter);
@@ -206,12 +309,9 @@ impl<A: Actor> Drop for Envelope<A> {
 struct Tell<M>(M);
 
 impl<A: Handler<M>, M: Send + 'static> Payload<A> for Tell<M> {
-    fn handle<'a>(self, actor: &'a mut A, ctx: &'a mut Context<A>) -> HandleFuture<'a> {
-        let msg = self.0;
+    fn handle<'a>(self, actor: &'a mut A, ctx: &'a mut Context<A>) -> impl Future<Output = ()> + Send + 'a {
         ctx.begin_message(None);
-        Box::pin(async move {
-            let _reply = actor.handle(msg, ctx).await;
-        })
+        Discard { fut: actor.handle(self.0, ctx) }
     }
 
     fn reject(self) -> bool {
@@ -223,11 +323,29 @@ impl<A: Handler<M>, M: Send + 'static> Payload<A> for Tell<M> {
     }
 }
 
+/// A handler future whose reply nobody waits for.
+struct Discard<F> {
+    fut: F,
+}
+
+impl<F: Future> Future for Discard<F> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<()> {
+        // SAFETY: structural pinning of the only field, which is never
+        // moved out; `Discard` has no `Drop` and is `Unpin` only if `F` is.
+        unsafe { self.map_unchecked_mut(|d| &mut d.fut) }.poll(cx).map(drop)
+    }
+}
+
 /// An ask in flight: the message, until the actor takes it, and the reply
 /// slot the asker waits on. One allocation, shared by the asker and the
 /// envelope.
 pub(crate) struct Request<M, R> {
     slot: Slot<R>,
+    /// Set when the handler took the reply with `reply_later`, so its return
+    /// value is not the answer. Only the actor's task touches it.
+    delegated: AtomicBool,
     /// Touched only by this request's one `AskPayload` (invariant 4).
     msg: UnsafeCell<Option<M>>,
 }
@@ -253,6 +371,9 @@ impl<M: Send + 'static, R: Send + 'static> ErasedSlot for Request<M, R> {
     }
 
     fn give_sender(self: Arc<Self>, out: &mut dyn std::any::Any) -> Result<(), Arc<dyn ErasedSlot>> {
+        let delegated = out.is::<Option<Arc<dyn ReplySlot<R>>>>();
+        // Relaxed: read back by the same task, after the handler returned.
+        self.delegated.store(delegated, Ordering::Relaxed);
         crate::reply::give_sender::<R, Self>(self, out)
     }
 }
@@ -268,7 +389,8 @@ struct AskPayload<A: Handler<M>, M: Send + 'static> {
 
 /// Makes a request and the one payload that may take its message.
 fn request<A: Handler<M>, M: Send + 'static>(msg: M) -> (AskPayload<A, M>, RequestOf<A, M>) {
-    let req = Arc::new(Request { slot: Slot::waiting(), msg: UnsafeCell::new(Some(msg)) });
+    let req =
+        Arc::new(Request { slot: Slot::waiting(), delegated: AtomicBool::new(false), msg: UnsafeCell::new(Some(msg)) });
     (AskPayload { req: Some(req.clone()) }, req)
 }
 
@@ -284,19 +406,12 @@ impl<A: Handler<M>, M: Send + 'static> AskPayload<A, M> {
 }
 
 impl<A: Handler<M>, M: Send + 'static> Payload<A> for AskPayload<A, M> {
-    fn handle<'a>(mut self, actor: &'a mut A, ctx: &'a mut Context<A>) -> HandleFuture<'a> {
+    fn handle<'a>(mut self, actor: &'a mut A, ctx: &'a mut Context<A>) -> impl Future<Output = ()> + Send + 'a {
         let (req, msg) = self.open().expect("an envelope is handled once");
         let msg = msg.expect("a request's message is taken once");
         let erased: Arc<dyn ErasedSlot> = req.clone();
         ctx.begin_message(Some(erased));
-        Box::pin(async move {
-            let reply = actor.handle(msg, ctx).await;
-            // Still in the context: the handler did not take it with
-            // `reply_later`, so its return value is the answer.
-            if ctx.take_reply().is_some() {
-                let _ = req.slot.complete(Ok(reply));
-            }
-        })
+        Answer { fut: actor.handle(msg, ctx), req: Some(req) }
     }
 
     fn reject(mut self) -> bool {
@@ -312,6 +427,31 @@ impl<A: Handler<M>, M: Send + 'static> Payload<A> for AskPayload<A, M> {
     }
 }
 
+/// A handler future whose return value answers its request, unless the
+/// handler took the reply with `reply_later`.
+struct Answer<F, M, R> {
+    fut: F,
+    req: Option<Arc<Request<M, R>>>,
+}
+
+impl<F: Future<Output = R>, M: Send + 'static, R: Send + 'static> Future for Answer<F, M, R> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<()> {
+        // SAFETY: structural pinning of `fut` only: it is never moved out,
+        // `req` is never pinned, and `Answer` has no `Drop`.
+        let this = unsafe { self.get_unchecked_mut() };
+        // SAFETY: `fut` is pinned because `self` is (see above).
+        let reply = std::task::ready!(unsafe { Pin::new_unchecked(&mut this.fut) }.poll(cx));
+        if let Some(req) = this.req.take()
+            && !req.delegated.load(Ordering::Relaxed)
+        {
+            let _ = req.slot.complete(Ok(reply));
+        }
+        Poll::Ready(())
+    }
+}
+
 impl<A: Handler<M>, M: Send + 'static> Drop for AskPayload<A, M> {
     fn drop(&mut self) {
         // Dropped unhandled (e.g. with the channel when the runtime goes
@@ -320,5 +460,91 @@ impl<A: Handler<M>, M: Send + 'static> Drop for AskPayload<A, M> {
             drop(msg);
             req.slot.fail(AskError::Stopped);
         }
+    }
+}
+
+#[cfg(all(test, not(actor_loom)))]
+mod tests {
+    use std::future::poll_fn;
+    use std::pin::pin;
+
+    use super::*;
+    use crate::actor_ref::ActorId;
+    use crate::loom::chan;
+    use crate::loom::sync::atomic::AtomicUsize;
+    use crate::reply::ReplyFuture;
+    use crate::runner::{Core, Inner, SpawnOptions};
+    use crate::system::ActorSystem;
+
+    #[derive(Default)]
+    struct Counter {
+        n: u64,
+    }
+
+    impl Actor for Counter {}
+
+    struct Add(u64);
+
+    impl Handler<Add> for Counter {
+        type Reply = u64;
+        async fn handle(&mut self, Add(k): Add, _ctx: &mut Context<Self>) -> u64 {
+            self.n += k;
+            self.n
+        }
+    }
+
+    /// Keeps a large buffer across an `.await`: its future cannot fit.
+    struct Heavy;
+
+    impl Handler<Heavy> for Counter {
+        type Reply = u64;
+        async fn handle(&mut self, _: Heavy, _ctx: &mut Context<Self>) -> u64 {
+            let buf = [1u8; 256];
+            tokio::task::yield_now().await;
+            self.n += buf.iter().map(|&b| u64::from(b)).sum::<u64>();
+            self.n
+        }
+    }
+
+    fn context(system: &ActorSystem) -> Context<Counter> {
+        let (tx, _rx) = chan::channel(4);
+        let core = Core::new::<Counter>(ActorId::new(1), &mut SpawnOptions::default(), 4);
+        Context::new(Arc::new(Inner { core, tx, strong: AtomicUsize::new(1) }), system.clone())
+    }
+
+    /// Handles `env` to the end; true if its future ran in the slot.
+    async fn run(env: Envelope<Counter>, actor: &mut Counter, ctx: &mut Context<Counter>) -> bool {
+        let mut slot = FutureSlot::new();
+        let mut fut = env.handle(actor, ctx, &mut slot);
+        let in_slot = fut.is_in_slot();
+        (&mut fut).await;
+        drop(fut);
+        ctx.end_message();
+        in_slot
+    }
+
+    // Breaks if a small handler's future is boxed, a large one is placed in
+    // the slot, or either loses its reply or its effect.
+    #[test]
+    fn small_handler_futures_run_in_the_slot_and_large_ones_boxed() {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async {
+            let system = ActorSystem::new();
+            let mut ctx = context(&system);
+            let mut actor = Counter::default();
+
+            assert!(run(Envelope::tell(Add(2)), &mut actor, &mut ctx).await);
+            let (env, req) = Envelope::<Counter>::ask(Add(3));
+            let mut reply = pin!(ReplyFuture::new(req));
+            assert!(poll_fn(|cx| Poll::Ready(reply.as_mut().poll(cx).is_pending())).await);
+            assert!(run(env, &mut actor, &mut ctx).await);
+            assert_eq!(reply.await, Ok(5));
+
+            let (env, req) = Envelope::<Counter>::ask(Heavy);
+            assert!(!run(env, &mut actor, &mut ctx).await);
+            assert_eq!(ReplyFuture::new(req).await, Ok(5 + 256));
+            assert!(!run(Envelope::tell(Heavy), &mut actor, &mut ctx).await);
+            assert_eq!(actor.n, 5 + 512);
+        });
     }
 }

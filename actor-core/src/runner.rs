@@ -38,6 +38,7 @@ use tracing::Instrument;
 use crate::actor::{Actor, ExitReason, PanicInfo};
 use crate::actor_ref::{ActorId, ActorMetrics, ActorRef, ActorStatus};
 use crate::context::Context;
+use crate::envelope::FutureSlot;
 use crate::error::{AskError, ConfigError, SpawnError, error_chain, panic_message};
 use crate::events;
 use crate::loom::AtomicWaker;
@@ -517,6 +518,8 @@ impl<A: Actor> Runner<A> {
     async fn messages(&mut self, actor: &mut A, ctx: &mut Context<A>, supervised: bool) -> ExitReason {
         let core = &self.inner.core;
         let mut processed = core.processed.load(Ordering::Relaxed);
+        // Where handler futures run, unboxed when they fit.
+        let mut slot = FutureSlot::new();
         loop {
             let env = match self.mailbox.pop_local() {
                 Some(env) => env,
@@ -551,11 +554,11 @@ impl<A: Actor> Runner<A> {
             // every actor's task smaller.
             let message_type = env.message_type();
             let result = {
-                let mut fut = env.handle(actor, ctx);
-                guarded(fut.as_mut(), core, KILL).await
+                let mut fut = env.handle(actor, ctx, &mut slot);
+                guarded(Pin::new(&mut fut), core, KILL).await
             };
             let exit = match result {
-                Ok(()) => ctx.take_exit(),
+                Ok(()) => ctx.end_message(),
                 Err(Interrupted::Killed) => Some(Self::killed_mid_message(ctx)),
                 Err(Interrupted::Panicked(m)) => Box::pin(Self::after_panic(core, actor, ctx, m, message_type)).await,
             };
@@ -624,12 +627,13 @@ impl<A: Actor> Runner<A> {
     async fn handle(&mut self, actor: &mut A, ctx: &mut Context<A>, env: Envelope<A>) -> Option<ExitReason> {
         let core = &self.inner.core;
         let message_type = env.message_type();
+        let mut slot = FutureSlot::new();
         let result = {
-            let mut fut = env.handle(actor, ctx);
-            guarded(fut.as_mut(), core, KILL).await
+            let mut fut = env.handle(actor, ctx, &mut slot);
+            guarded(Pin::new(&mut fut), core, KILL).await
         };
         match result {
-            Ok(()) => ctx.take_exit(),
+            Ok(()) => ctx.end_message(),
             Err(Interrupted::Killed) => Some(Self::killed_mid_message(ctx)),
             // Rare: boxed, so the per-message state machine stays small.
             Err(Interrupted::Panicked(m)) => Box::pin(Self::after_panic(core, actor, ctx, m, message_type)).await,
