@@ -72,14 +72,14 @@ pub(crate) fn lock<T>(m: &sync::Mutex<T>) -> sync::MutexGuard<'_, T> {
 /// `None` once closed and empty), built on the facade's primitives.
 #[cfg(not(actor_loom))]
 pub(crate) mod chan {
-    pub(crate) use tokio::sync::mpsc::error::{SendError, TrySendError};
+    pub(crate) use tokio::sync::mpsc::error::{SendError, TryRecvError, TrySendError};
     pub(crate) use tokio::sync::mpsc::{Permit, Receiver, Sender, channel};
 }
 
 /// The loom build's mailbox channel.
 #[cfg(actor_loom)]
 pub(crate) mod chan {
-    pub(crate) use super::bounded::{Permit, Receiver, SendError, Sender, TrySendError, channel};
+    pub(crate) use super::bounded::{Permit, Receiver, SendError, Sender, TryRecvError, TrySendError, channel};
 }
 
 // Compiled in normal test builds too, so its own tests keep it honest.

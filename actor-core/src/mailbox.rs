@@ -145,6 +145,29 @@ impl<A: Actor> MailboxRx<A> {
         n
     }
 
+    /// [`reject_all`](Self::reject_all) for the common case where no sender
+    /// holds capacity: `Ok(rejected)` if the lane is now closed and empty,
+    /// `Err(rejected so far)` if a sender may still send (the caller then
+    /// finishes with `reject_all`).
+    pub(crate) fn try_reject_all(&mut self, mut on_dead_letter: impl FnMut(&'static str)) -> Result<u64, u64> {
+        self.close();
+        let mut n = 0;
+        while let Some(env) = self.pop_local() {
+            reject(env, &mut on_dead_letter);
+            n += 1;
+        }
+        loop {
+            match self.rx.try_recv() {
+                Ok(env) => {
+                    reject(env, &mut on_dead_letter);
+                    n += 1;
+                }
+                Err(chan::TryRecvError::Disconnected) => return Ok(n),
+                Err(chan::TryRecvError::Empty) => return Err(n),
+            }
+        }
+    }
+
     /// Like [`reject_all`](Self::reject_all) without waiting, for a runner
     /// that is being torn down and cannot await: a sender between reserving
     /// capacity and sending is missed, and its envelope is dropped with the

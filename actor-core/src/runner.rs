@@ -82,6 +82,8 @@ pub(crate) struct Core {
     pub(crate) high_water: AtomicUsize,
     pub(crate) drained: AtomicU64,
     pub(crate) dropped: AtomicU64,
+    /// Its place in the system's actor table, set when it is inserted.
+    pub(crate) table_place: AtomicUsize,
     exit: Mutex<Option<ExitReason>>,
     stopped: tokio::sync::Notify,
 }
@@ -101,6 +103,7 @@ impl Core {
             high_water: AtomicUsize::new(0),
             drained: AtomicU64::new(0),
             dropped: AtomicU64::new(0),
+            table_place: AtomicUsize::new(usize::MAX),
             exit: Mutex::new(None),
             stopped: tokio::sync::Notify::new(),
         }
@@ -344,6 +347,14 @@ pub(crate) fn guarded<'a, F: Future + ?Sized>(fut: Pin<&'a mut F>, core: &'a Cor
     Guarded { fut, core, interrupt }
 }
 
+/// How the message loop of an incarnation ended.
+pub(crate) enum Ended {
+    /// With this exit, nothing left to drain.
+    Exit(ExitReason),
+    /// On a stop or kill request (the word as read); the drain follows.
+    Stop(u32),
+}
+
 /// What woke the idle message loop.
 pub(crate) enum Wake {
     /// A batch of messages is ready.
@@ -407,15 +418,16 @@ impl<A: Actor> Runner<A> {
             let mut ctx = Context::new(self.inner.clone(), self.system.clone());
             let supervised = supervision.is_some();
             let exit = loop {
-                // One incarnation: `on_start`, messages, `on_stop`. The start and
-                // stop phases are boxed: they are rare, and keeping them out of
-                // this state machine keeps every actor's task small.
+                // One incarnation: `on_start`, messages, then the drain and
+                // `on_stop`. The start and wind-down phases are boxed: they
+                // are rare, and keeping them out of this state machine keeps
+                // every actor's task small.
                 let started = Box::pin(self.start(&mut actor, &mut ctx, &mut supervision)).await;
-                let exit = match started {
-                    Ok(()) => self.messages(&mut actor, &mut ctx, supervised).await,
-                    Err(exit) => exit,
+                let ended = match started {
+                    Ok(()) => self.messages(&mut actor, &mut ctx).await,
+                    Err(exit) => Ended::Exit(exit),
                 };
-                let abandoned = Box::pin(self.stop(&mut actor, &mut ctx, &exit, supervised)).await;
+                let (exit, abandoned) = Box::pin(self.wind_down(&mut actor, &mut ctx, ended, supervised)).await;
                 ctx.end_incarnation();
                 if abandoned {
                     // Past every deadline: it stops for good, as killed.
@@ -439,7 +451,7 @@ impl<A: Actor> Runner<A> {
                 }
             };
             drop(actor);
-            Box::pin(self.finish(exit)).await;
+            self.finish(exit).await;
         }
     }
 
@@ -515,7 +527,7 @@ impl<A: Actor> Runner<A> {
     }
 
     /// Handles messages until a stop request, a kill, or an exit.
-    async fn messages(&mut self, actor: &mut A, ctx: &mut Context<A>, supervised: bool) -> ExitReason {
+    async fn messages(&mut self, actor: &mut A, ctx: &mut Context<A>) -> Ended {
         let core = &self.inner.core;
         let mut processed = core.processed.load(Ordering::Relaxed);
         // Where handler futures run, unboxed when they fit.
@@ -534,21 +546,21 @@ impl<A: Actor> Runner<A> {
                             }
                             continue;
                         }
-                        Wake::Signal(s) => return Box::pin(self.drain(actor, ctx, s, supervised)).await,
-                        Wake::Closed => return ExitReason::Normal,
+                        Wake::Signal(s) => return Ended::Stop(s),
+                        Wake::Closed => return Ended::Exit(ExitReason::Normal),
                     }
                 }
             };
             let s = core.load();
             if s & KILL != 0 {
                 self.reject_one(env);
-                return ExitReason::Killed;
+                return Ended::Exit(ExitReason::Killed);
             }
             if s & STOP != 0 {
                 // A stop landed while this batch was being handled: the rest
                 // of the batch belongs to the drain (and counts as drained).
                 self.mailbox.unpop(env);
-                return Box::pin(self.drain(actor, ctx, s, supervised)).await;
+                return Ended::Stop(s);
             }
             // `handle`, inlined: one async layer less on the hot path keeps
             // every actor's task smaller.
@@ -565,9 +577,26 @@ impl<A: Actor> Runner<A> {
             processed += 1;
             core.processed.store(processed, Ordering::Relaxed);
             if let Some(exit) = exit {
-                return exit;
+                return Ended::Exit(exit);
             }
         }
+    }
+
+    /// Ends an incarnation: the drain a stop request asks for, then
+    /// `on_stop`. Returns the exit and whether `on_stop` was abandoned.
+    async fn wind_down(
+        &mut self,
+        actor: &mut A,
+        ctx: &mut Context<A>,
+        ended: Ended,
+        supervised: bool,
+    ) -> (ExitReason, bool) {
+        let exit = match ended {
+            Ended::Exit(exit) => exit,
+            Ended::Stop(signal) => self.drain(actor, ctx, signal, supervised).await,
+        };
+        let abandoned = self.stop(actor, ctx, &exit, supervised).await;
+        (exit, abandoned)
     }
 
     /// A kill ended the handler at an `.await`: its asker is told.
@@ -673,7 +702,11 @@ impl<A: Actor> Runner<A> {
     async fn finish(&mut self, exit: ExitReason) {
         let core = &self.inner.core;
         let system = &self.system;
-        let n = self.mailbox.reject_all(|ty| system.dead_letter(core, ty)).await;
+        let n = match self.mailbox.try_reject_all(|ty| system.dead_letter(core, ty)) {
+            Ok(n) => n,
+            // A sender holds capacity: wait for it (rare, so boxed).
+            Err(n) => n + Box::pin(self.mailbox.reject_all(|ty| system.dead_letter(core, ty))).await,
+        };
         core.dropped.fetch_add(n, Ordering::Relaxed);
         self.settle(exit);
     }

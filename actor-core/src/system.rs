@@ -39,16 +39,70 @@ use crate::runner::{self, ActorCell, Core, SpawnOptions};
 const SHARDS: usize = 16;
 const DEFAULT_DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
 
-type Shard = Mutex<HashMap<u64, Arc<dyn ActorCell>>>;
+type Shard = Mutex<Slab>;
+
+/// One shard of the actor table: cells in reusable places. An actor's place
+/// is stored in its core, so removal touches one place and hashes nothing.
+#[derive(Default)]
+struct Slab {
+    cells: Vec<Option<Arc<dyn ActorCell>>>,
+    /// Empty places, reused last-freed first.
+    free: Vec<usize>,
+    len: usize,
+}
+
+impl Slab {
+    /// Inserts the cell and records its place in its core.
+    fn insert(&mut self, cell: Arc<dyn ActorCell>) {
+        let at = self.free.pop().unwrap_or(self.cells.len());
+        // Relaxed: read back only under this shard's lock.
+        cell.core().table_place.store(at, Ordering::Relaxed);
+        if at == self.cells.len() {
+            self.cells.push(Some(cell));
+        } else {
+            self.cells[at] = Some(cell);
+        }
+        self.len += 1;
+    }
+
+    /// Removes the cell at `at` if it is actor `id`'s (removal may be asked
+    /// twice, and the place may hold a newer actor by then).
+    fn remove(&mut self, at: usize, id: ActorId) -> Option<Arc<dyn ActorCell>> {
+        let place = self.cells.get_mut(at)?;
+        if place.as_ref().is_none_or(|cell| cell.core().id != id) {
+            return None;
+        }
+        self.len -= 1;
+        self.free.push(at);
+        place.take()
+    }
+
+    fn cells(&self) -> impl Iterator<Item = &Arc<dyn ActorCell>> {
+        self.cells.iter().flatten()
+    }
+}
+
+/// Keeps a value on cache lines of its own: the spawning thread bumps the
+/// id counter and locks shards while actors on other threads take the
+/// system's handle and remove themselves from other shards.
+#[repr(align(128))]
+struct Padded<T>(T);
+
+impl<T> std::ops::Deref for Padded<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
 
 struct SystemInner {
     name: String,
     drain_timeout: Duration,
     runtime: Handle,
-    next_id: AtomicU64,
+    next_id: Padded<AtomicU64>,
     stopping: AtomicBool,
     dead_letters: AtomicU64,
-    table: Vec<Shard>,
+    table: Vec<Padded<Shard>>,
     registry: Registry,
     root: CancellationToken,
     extensions: Mutex<HashMap<TypeId, Box<dyn Any + Send + Sync>>>,
@@ -135,10 +189,10 @@ impl SystemBuilder {
                 name: self.name,
                 drain_timeout: self.drain_timeout,
                 runtime,
-                next_id: AtomicU64::new(1),
+                next_id: Padded(AtomicU64::new(1)),
                 stopping: AtomicBool::new(false),
                 dead_letters: AtomicU64::new(0),
-                table: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
+                table: (0..SHARDS).map(|_| Padded(Mutex::new(Slab::default()))).collect(),
                 registry: Registry::default(),
                 root: CancellationToken::new(),
                 extensions: Mutex::new(HashMap::new()),
@@ -376,7 +430,7 @@ impl ActorSystem {
 
     /// How many actors are alive (not yet stopped for good).
     pub fn actor_count(&self) -> usize {
-        self.inner.table.iter().map(|s| lock(s).len()).sum()
+        self.inner.table.iter().map(|s| lock(s).len).sum()
     }
 
     // ---- crate-internal plumbing ----
@@ -406,7 +460,7 @@ impl ActorSystem {
     fn entries(&self) -> Vec<Arc<dyn ActorCell>> {
         let mut out = Vec::new();
         for shard in &self.inner.table {
-            out.extend(lock(shard).values().cloned());
+            out.extend(lock(shard).cells().cloned());
         }
         out
     }
@@ -420,7 +474,7 @@ impl ActorSystem {
         if self.inner.stopping.load(Ordering::SeqCst) {
             return Err(SpawnError::SystemStopped);
         }
-        shard.insert(id.get(), cell);
+        shard.insert(cell);
         Ok(())
     }
 
@@ -429,7 +483,9 @@ impl ActorSystem {
         if core.registered {
             self.inner.registry.remove_if(&core.name, core.id);
         }
-        let removed = lock(self.shard(core.id)).remove(&core.id.get());
+        let mut shard = lock(self.shard(core.id));
+        let removed = shard.remove(core.table_place.load(Ordering::Relaxed), core.id);
+        drop(shard);
         drop(removed);
     }
 
