@@ -327,17 +327,46 @@ impl<A: Actor> fmt::Debug for ActorRef<A> {
     }
 }
 
-pub(crate) async fn send_tell<A: Handler<M>, M: Send + 'static>(inner: &Inner<A>, msg: M) -> Result<(), SendError<M>> {
-    if !inner.core.is_accepting() {
-        return Err(SendError::Closed(msg));
-    }
-    match inner.tx.reserve().await {
-        Ok(permit) => {
-            permit.send(Envelope::tell(msg));
-            Ok(())
-        }
-        Err(_) => Err(SendError::Closed(msg)),
-    }
+/// The future of a `tell`: takes mailbox space at once when there is some
+/// (spending one unit of the task's cooperative budget, as a channel send
+/// does), else waits for it. Small, so a handler that tells stays small.
+pub(crate) fn send_tell<'a, A: Handler<M>, M: Send + 'static>(
+    inner: &'a Inner<A>,
+    msg: M,
+) -> impl Future<Output = Result<(), SendError<M>>> + Send + 'a {
+    let mut msg = Some(msg);
+    let mut waiting: Option<ReserveFuture<'a, A>> = None;
+    std::future::poll_fn(move |cx| {
+        let permit = match waiting.as_mut() {
+            Some(reserve) => std::task::ready!(reserve.as_mut().poll(cx)),
+            None => {
+                if !inner.core.is_accepting() {
+                    return Poll::Ready(Err(SendError::Closed(msg.take().expect("a tell sends once"))));
+                }
+                let coop = std::task::ready!(tokio::task::coop::poll_proceed(cx));
+                match inner.tx.try_reserve() {
+                    Ok(permit) => {
+                        coop.made_progress();
+                        Ok(permit)
+                    }
+                    Err(chan::TrySendError::Closed(())) => Err(chan::SendError(())),
+                    Err(chan::TrySendError::Full(())) => {
+                        drop(coop);
+                        let reserve = waiting.insert(Box::pin(inner.tx.reserve()));
+                        std::task::ready!(reserve.as_mut().poll(cx))
+                    }
+                }
+            }
+        };
+        let msg = msg.take().expect("a tell sends once");
+        Poll::Ready(match permit {
+            Ok(permit) => {
+                permit.send(Envelope::tell(msg));
+                Ok(())
+            }
+            Err(_) => Err(SendError::Closed(msg)),
+        })
+    })
 }
 
 pub(crate) fn try_send_tell<A: Handler<M>, M: Send + 'static>(inner: &Inner<A>, msg: M) -> Result<(), TrySendError<M>> {
