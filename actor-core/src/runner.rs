@@ -68,24 +68,30 @@ const CLOSED_FOR_SENDS: u32 = STOP | KILL;
 
 /// The non-generic part of an actor's cell: identity, status word, control
 /// waker, counters and the exit signal.
+///
+/// Laid out by hand: the status word, which every send reads, comes first
+/// and the fields the actor's own task writes on every message or idle wait
+/// come last, on another cache line, so handling messages does not keep
+/// taking that line away from the senders.
+#[repr(C)]
 pub(crate) struct Core {
+    state: AtomicU32,
+    pub(crate) restarts: AtomicU32,
     pub(crate) id: ActorId,
-    pub(crate) name: Cow<'static, str>,
+    pub(crate) capacity: usize,
     pub(crate) parent: Option<ActorId>,
+    pub(crate) name: Cow<'static, str>,
     /// Holds a registry name (`name`), released when it stops for good.
     pub(crate) registered: bool,
-    pub(crate) capacity: usize,
-    state: AtomicU32,
-    control: AtomicWaker,
-    pub(crate) processed: AtomicU64,
-    pub(crate) restarts: AtomicU32,
-    pub(crate) high_water: AtomicUsize,
-    pub(crate) drained: AtomicU64,
-    pub(crate) dropped: AtomicU64,
     /// Its place in the system's actor table, set when it is inserted.
     pub(crate) table_place: AtomicUsize,
     exit: Mutex<Option<ExitReason>>,
     stopped: tokio::sync::Notify,
+    pub(crate) drained: AtomicU64,
+    pub(crate) dropped: AtomicU64,
+    control: AtomicWaker,
+    pub(crate) processed: AtomicU64,
+    pub(crate) high_water: AtomicUsize,
 }
 
 impl Core {
@@ -220,14 +226,16 @@ impl fmt::Debug for Core {
     }
 }
 
-/// An actor's shared cell: the core plus the typed sending side.
+/// An actor's shared cell: the core plus the typed sending side (first, by
+/// the status word senders read with it; see [`Core`]).
+#[repr(C)]
 pub(crate) struct Inner<A: Actor> {
-    pub(crate) core: Core,
     pub(crate) tx: chan::Sender<Envelope<A>>,
     /// Live `ActorRef`s (including the registry's and a supervisor's). At
     /// zero the actor is asked to stop. `AcqRel` on decrement so the last
     /// holder's sends happen before the stop request.
     pub(crate) strong: AtomicUsize,
+    pub(crate) core: Core,
 }
 
 impl<A: Actor> Inner<A> {
@@ -368,7 +376,17 @@ pub(crate) enum Wake {
 /// The idle wait of the message loop: a control request wins over messages.
 /// The word is read again after the waker is registered, so a request that
 /// lands between the first read and the registration is not missed.
-pub(crate) fn poll_idle<A: Actor>(core: &Core, mailbox: &mut MailboxRx<A>, cx: &mut TaskContext<'_>) -> Poll<Wake> {
+///
+/// `armed` is the loop's note that its waker is registered. It stays
+/// registered until a request takes it, and a request sets a bit that ends
+/// the loop, so while the loop runs the registration is made once, not on
+/// every wait (a write to the core's last cache line saved per message).
+pub(crate) fn poll_idle<A: Actor>(
+    core: &Core,
+    mailbox: &mut MailboxRx<A>,
+    armed: &mut bool,
+    cx: &mut TaskContext<'_>,
+) -> Poll<Wake> {
     let s = core.load();
     if s & CLOSED_FOR_SENDS != 0 {
         return Poll::Ready(Wake::Signal(s));
@@ -377,7 +395,10 @@ pub(crate) fn poll_idle<A: Actor>(core: &Core, mailbox: &mut MailboxRx<A>, cx: &
         Poll::Ready(true) => Poll::Ready(Wake::Batch),
         Poll::Ready(false) => Poll::Ready(Wake::Closed),
         Poll::Pending => {
-            core.register(cx);
+            if !*armed {
+                core.register(cx);
+                *armed = true;
+            }
             let s = core.load();
             if s & CLOSED_FOR_SENDS != 0 { Poll::Ready(Wake::Signal(s)) } else { Poll::Pending }
         }
@@ -532,12 +553,14 @@ impl<A: Actor> Runner<A> {
         let mut processed = core.processed.load(Ordering::Relaxed);
         // Where handler futures run, unboxed when they fit.
         let mut slot = FutureSlot::new();
+        // Whether the control waker is registered (see `poll_idle`).
+        let mut armed = false;
         loop {
             let env = match self.mailbox.pop_local() {
                 Some(env) => env,
                 None => {
                     let mailbox = &mut self.mailbox;
-                    let wake = poll_fn(|cx| poll_idle(core, mailbox, cx)).await;
+                    let wake = poll_fn(|cx| poll_idle(core, mailbox, &mut armed, cx)).await;
                     match wake {
                         Wake::Batch => {
                             let depth = self.mailbox.len();

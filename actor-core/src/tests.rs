@@ -24,7 +24,7 @@ use crate::loom::check::block_on;
 use crate::loom::sync::Arc;
 use crate::loom::sync::atomic::AtomicUsize;
 use crate::mailbox::MailboxRx;
-use crate::runner::{Core, Inner, KILL, STOP, STOPPING, SpawnOptions, Wake, poll_idle, stop_reason};
+use crate::runner::{Core, Ended, Inner, KILL, STOP, STOPPING, SpawnOptions, Wake, poll_idle, stop_reason};
 
 /// The actor type of the models; its handlers never run (the models count
 /// envelopes, they do not need a context).
@@ -69,25 +69,34 @@ pub(crate) struct Outcome {
 /// Handling an envelope is counting it: handlers need a live system.
 pub(crate) fn run_unsupervised(core: &Core, mailbox: &mut MailboxRx<Probe>) -> Outcome {
     let mut out = Outcome::default();
-    let exit = loop {
-        if let Some(env) = mailbox.pop_local() {
-            let s = core.load();
-            if s & KILL != 0 {
-                reject(env, &mut out);
-                break ExitReason::Killed;
+    // One future for the whole loop, as the runner's task: its waker stays
+    // registered between idle waits (`armed`).
+    let ended = block_on(async {
+        let mut armed = false;
+        loop {
+            if let Some(env) = mailbox.pop_local() {
+                let s = core.load();
+                if s & KILL != 0 {
+                    reject(env, &mut out);
+                    return Ended::Exit(ExitReason::Killed);
+                }
+                if s & STOP != 0 {
+                    mailbox.unpop(env);
+                    return Ended::Stop(s);
+                }
+                out.handled += 1;
+                continue;
             }
-            if s & STOP != 0 {
-                mailbox.unpop(env);
-                break drain(core, mailbox, s, &mut out);
+            match poll_fn(|cx| poll_idle(core, mailbox, &mut armed, cx)).await {
+                Wake::Batch => continue,
+                Wake::Signal(s) => return Ended::Stop(s),
+                Wake::Closed => return Ended::Exit(ExitReason::Normal),
             }
-            out.handled += 1;
-            continue;
         }
-        match block_on(poll_fn(|cx| poll_idle(core, mailbox, cx))) {
-            Wake::Batch => continue,
-            Wake::Signal(s) => break drain(core, mailbox, s, &mut out),
-            Wake::Closed => break ExitReason::Normal,
-        }
+    });
+    let exit = match ended {
+        Ended::Exit(exit) => exit,
+        Ended::Stop(s) => drain(core, mailbox, s, &mut out),
     };
     if exit == ExitReason::Killed {
         out.rejected += block_on(mailbox.reject_all(|_| {})) as usize;

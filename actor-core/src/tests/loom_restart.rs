@@ -39,15 +39,18 @@ fn loom_restart_handover_keeps_mailbox() {
         core.set_phase(STARTING);
         log.push("start 1");
         core.set_phase(RUNNING);
-        let env = loop {
-            if let Some(env) = mailbox.pop_local() {
-                break env;
+        let env = block_on(async {
+            let mut armed = false;
+            loop {
+                if let Some(env) = mailbox.pop_local() {
+                    break env;
+                }
+                match std::future::poll_fn(|cx| poll_idle(core, &mut mailbox, &mut armed, cx)).await {
+                    Wake::Batch => {}
+                    Wake::Signal(_) | Wake::Closed => panic!("no stop was requested"),
+                }
             }
-            match block_on(std::future::poll_fn(|cx| poll_idle(core, &mut mailbox, cx))) {
-                Wake::Batch => {}
-                Wake::Signal(_) | Wake::Closed => panic!("no stop was requested"),
-            }
-        };
+        });
         drop(env);
         let mut handled = 1;
         core.set_phase(STOPPING);
