@@ -119,7 +119,7 @@ fn place<'a, F: Future<Output = ()> + Send + 'a>(fut: F, slot: &'a mut FutureSlo
 
 impl Handling<'_> {
     /// True if the future lives in the runner's slot (no allocation).
-    #[cfg(test)]
+    #[cfg(all(test, not(actor_loom)))]
     pub(crate) fn is_in_slot(&self) -> bool {
         matches!(self.place, Place::InSlot(..))
     }

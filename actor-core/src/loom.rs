@@ -15,8 +15,34 @@ pub(crate) mod sync {
 
     /// Atomic integers and orderings.
     pub(crate) mod atomic {
-        pub(crate) use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
+        pub(crate) use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicU64, AtomicUsize, Ordering};
     }
+}
+
+/// A cell for data whose exclusive access a protocol guarantees; loom's
+/// checks that guarantee.
+#[cfg(not(actor_loom))]
+pub(crate) mod cell {
+    /// `std`'s `UnsafeCell` with loom's access API.
+    #[derive(Debug, Default)]
+    pub(crate) struct UnsafeCell<T>(std::cell::UnsafeCell<T>);
+
+    impl<T> UnsafeCell<T> {
+        pub(crate) fn new(value: T) -> Self {
+            UnsafeCell(std::cell::UnsafeCell::new(value))
+        }
+
+        /// Runs `f` with a pointer to the value; the caller's protocol
+        /// makes the access exclusive.
+        pub(crate) fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
+            f(self.0.get())
+        }
+    }
+}
+
+#[cfg(actor_loom)]
+pub(crate) mod cell {
+    pub(crate) use loom::cell::UnsafeCell;
 }
 
 #[cfg(actor_loom)]
@@ -26,7 +52,7 @@ pub(crate) mod sync {
 
     /// Atomic integers and orderings.
     pub(crate) mod atomic {
-        pub(crate) use loom::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
+        pub(crate) use loom::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicU64, AtomicUsize, Ordering};
     }
 }
 

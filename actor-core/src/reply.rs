@@ -15,34 +15,56 @@
 //! - Once the asker is gone (`Abandoned`), a reply is handed back to the
 //!   replier instead of being stored.
 //!
-//! One mutex guards the state; no lock is held while a waker runs.
+//! # Protocol
+//!
+//! Lock-free, like a oneshot channel: one word of flags and a cell for the
+//! outcome. A completer first claims the cell (`CLAIMED`, so the first one
+//! wins), writes the outcome, then publishes it (`DONE`) and wakes the
+//! asker. The asker reads the cell only after it saw `DONE`. An asker that
+//! leaves sets `ABANDONED`; a completer that finds it set at publication
+//! takes its value back out of the cell, which the asker will never read.
+//!
+//! # Soundness
+//!
+//! This module's `unsafe` is the access to the outcome cell. Writing it
+//! needs the claim, which one completer gets; reading it (the asker) needs
+//! `DONE`, set by that completer with `Release` after its write and seen by
+//! the asker with `Acquire`; taking it back (the completer) needs
+//! `ABANDONED` to have been set before `DONE`, after which the asker never
+//! reads. So no two accesses are ever concurrent. The model checks in
+//! `tests/loom_reply.rs` run this code under loom, which checks the cell.
+#![allow(unsafe_code)]
 
 use std::any::Any;
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
-use std::task::{Context as TaskContext, Poll, Waker};
+use std::task::{Context as TaskContext, Poll};
 
 use crate::error::AskError;
-use crate::loom::lock;
-use crate::loom::sync::{Arc, Mutex};
+use crate::loom::AtomicWaker;
+use crate::loom::cell::UnsafeCell;
+use crate::loom::sync::Arc;
+use crate::loom::sync::atomic::{AtomicU8, Ordering};
 
-enum State<R> {
-    /// No outcome yet; the asker's waker if it polled.
-    Waiting(Option<Waker>),
-    /// The outcome, not yet taken by the asker.
-    Done(Result<R, AskError>),
-    /// The asker took the outcome.
-    Taken,
-    /// The asker is gone.
-    Abandoned,
-}
+/// A completer owns the outcome cell.
+const CLAIMED: u8 = 1;
+/// The outcome is in the cell.
+const DONE: u8 = 1 << 1;
+/// The asker is gone.
+const ABANDONED: u8 = 1 << 2;
 
 /// The shared slot of one request.
 pub(crate) struct Slot<R> {
-    state: Mutex<State<R>>,
+    state: AtomicU8,
+    outcome: UnsafeCell<Option<Result<R, AskError>>>,
+    waker: AtomicWaker,
 }
+
+// SAFETY: the outcome cell is never accessed by two threads at once (see
+// the module docs), and moving an `R` between threads needs `R: Send`.
+unsafe impl<R: Send> Sync for Slot<R> {}
 
 impl<R: Send + 'static> Slot<R> {
     /// A slot on its own, for the models of its protocol.
@@ -53,61 +75,56 @@ impl<R: Send + 'static> Slot<R> {
 
     /// A slot with no outcome yet, to embed in a request.
     pub(crate) fn waiting() -> Self {
-        Slot { state: Mutex::new(State::Waiting(None)) }
+        Slot { state: AtomicU8::new(0), outcome: UnsafeCell::new(None), waker: AtomicWaker::new() }
     }
 
     /// Completes the slot. Returns the value back if the asker is gone or the
     /// slot was already completed.
     pub(crate) fn complete(&self, outcome: Result<R, AskError>) -> Result<(), Result<R, AskError>> {
-        let waker = {
-            let mut state = lock(&self.state);
-            match &mut *state {
-                State::Waiting(w) => {
-                    let waker = w.take();
-                    *state = State::Done(outcome);
-                    waker
-                }
-                _ => return Err(outcome),
-            }
-        };
-        if let Some(w) = waker {
-            w.wake();
+        // Acquire: an asker that left before is seen as gone.
+        if self.state.fetch_or(CLAIMED, Ordering::Acquire) & (CLAIMED | ABANDONED) != 0 {
+            return Err(outcome);
         }
+        // SAFETY: the claim makes this the only writer; the asker reads only
+        // after `DONE`, which is not set yet.
+        self.outcome.with_mut(|cell| unsafe { *cell = Some(outcome) });
+        // Release: publishes the write; Acquire: sees an abandon before it.
+        if self.state.fetch_or(DONE, Ordering::AcqRel) & ABANDONED != 0 {
+            // SAFETY: the asker left before `DONE`, so it never reads.
+            let back = self.outcome.with_mut(|cell| unsafe { (*cell).take() });
+            return Err(back.expect("the value written above"));
+        }
+        self.waker.wake();
         Ok(())
     }
 
     /// True once the asker has gone away.
     pub(crate) fn is_abandoned(&self) -> bool {
-        matches!(*lock(&self.state), State::Abandoned)
+        self.state.load(Ordering::Acquire) & ABANDONED != 0
     }
 
     /// Polls for the outcome (the asker's side).
     pub(crate) fn poll_outcome(&self, cx: &mut TaskContext<'_>) -> Poll<Result<R, AskError>> {
-        let mut state = lock(&self.state);
-        match std::mem::replace(&mut *state, State::Taken) {
-            State::Done(outcome) => Poll::Ready(outcome),
-            State::Waiting(w) => {
-                let waker = match w {
-                    Some(w) if w.will_wake(cx.waker()) => w,
-                    _ => cx.waker().clone(),
-                };
-                *state = State::Waiting(Some(waker));
-                Poll::Pending
-            }
-            // Polled after completion: a second poll of a finished future.
-            other => {
-                *state = other;
-                Poll::Ready(Err(AskError::Stopped))
+        if self.state.load(Ordering::Acquire) & DONE == 0 {
+            self.waker.register(cx.waker());
+            // Read again: a completion between the first read and the
+            // registration would otherwise wake nobody.
+            if self.state.load(Ordering::Acquire) & DONE == 0 {
+                return Poll::Pending;
             }
         }
+        // SAFETY: `DONE` was seen with `Acquire`: the completer is finished
+        // with the cell, and only the asker (this caller) reads it.
+        let outcome = self.outcome.with_mut(|cell| unsafe { (*cell).take() });
+        // Polled again after completion: a second poll of a finished future.
+        Poll::Ready(outcome.unwrap_or(Err(AskError::Stopped)))
     }
 
     /// The asker gives up (dropped or timed out).
     pub(crate) fn abandon(&self) {
-        let mut state = lock(&self.state);
-        if !matches!(*state, State::Taken) {
-            *state = State::Abandoned;
-        }
+        // Release/Acquire: orders the abandon against a completer's claim
+        // and publication.
+        self.state.fetch_or(ABANDONED, Ordering::AcqRel);
     }
 }
 
