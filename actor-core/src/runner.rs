@@ -198,6 +198,10 @@ impl Core {
 
     /// Waits until the actor stopped for good.
     pub(crate) async fn wait_stopped(&self) -> ExitReason {
+        // Already stopped: no need to queue on the notifier.
+        if let Some(reason) = self.exit_reason() {
+            return reason;
+        }
         loop {
             let mut notified = pin!(self.stopped.notified());
             notified.as_mut().enable();
