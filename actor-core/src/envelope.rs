@@ -19,12 +19,13 @@
 //!
 //! # Soundness
 //!
-//! This is the one module of the crate with `unsafe` code. Its invariants:
+//! One of the two modules of the crate with `unsafe` code (the other is
+//! `reply`). Its invariants:
 //!
 //! 1. An `Envelope<A>` is built only by [`Envelope::store`], which writes a
-//!    value of type `T: Payload<A>` into the word after checking (in a
-//!    constant that the branch in [`Envelope::new`] guarantees) that `T`'s
-//!    size and alignment fit the word, and pairs it with `T`'s table. So the
+//!    value of type `T: Payload<A>` into the word after asserting that `T`'s
+//!    size and alignment fit the word (a constant per `T`, always true
+//!    through [`Envelope::new`]), and pairs it with `T`'s table. So the
 //!    word holds an initialised, properly aligned `T` and the table's
 //!    functions are the ones for that `T`.
 //! 2. The payload is read out exactly once: [`Envelope::handle`] and
@@ -35,7 +36,7 @@
 //! 3. `Envelope<A>` is `Send` because every `Payload` is `Send`; it is not
 //!    `Sync`, and no `&Envelope` method reads the payload.
 //! 4. A [`Request`]'s message cell is touched only by the one [`AskPayload`]
-//!    made with it (in [`request`]), whose methods consume it, and by the
+//!    made with it (in [`request`]), which takes the message out once, and by the
 //!    request's own drop, which has exclusive access. The asker's side never
 //!    reads the cell, so it is never accessed from two threads at once; the
 //!    channel send that carries the payload orders the asker's write before
