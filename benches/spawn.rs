@@ -28,45 +28,62 @@ const ACTORS: usize = 100_000;
 /// Durations of the three phases of one iteration: spawn, ask, stop.
 type Phases = [Duration; 3];
 
-/// Everything one side keeps between iterations: preallocated vectors, so
-/// growing them is neither timed nor counted as memory.
-struct Ours(Vec<ActorRef<Counter>>);
+/// One side of the comparison. Each side keeps preallocated vectors between
+/// iterations, so growing them is neither timed nor counted as memory.
+trait Side {
+    /// Spawns `ACTORS` actors (or tasks).
+    async fn spawn_all(&mut self);
+    /// Asks each of them once.
+    async fn ask_all(&self);
+    /// Stops them all and waits until every one has stopped.
+    async fn stop_all(&mut self);
+}
+
+/// The actors under test, on `system`.
+struct Ours {
+    system: ActorSystem,
+    refs: Vec<ActorRef<Counter>>,
+}
 
 /// The baseline's senders and its tasks' join handles.
 struct Base(Vec<BaseRef>, Vec<tokio::task::JoinHandle<u64>>);
 
 impl Ours {
-    fn with_capacity(n: usize) -> Self {
-        Self(Vec::with_capacity(n))
+    fn new(system: ActorSystem) -> Self {
+        Self { system, refs: Vec::with_capacity(ACTORS) }
     }
+}
 
-    async fn spawn_all(&mut self, system: &ActorSystem) {
+impl Side for Ours {
+    async fn spawn_all(&mut self) {
         for _ in 0..ACTORS {
-            self.0.push(support::spawn_ours(system));
+            self.refs.push(support::spawn_ours(&self.system));
         }
     }
 
     async fn ask_all(&self) {
-        for r in &self.0 {
+        for r in &self.refs {
             black_box(r.get().await);
         }
     }
 
     async fn stop_all(&mut self) {
-        for r in &self.0 {
+        for r in &self.refs {
             r.stop();
         }
-        for r in self.0.drain(..) {
+        for r in self.refs.drain(..) {
             let _ = r.wait_for_stop().await;
         }
     }
 }
 
 impl Base {
-    fn with_capacity(n: usize) -> Self {
-        Self(Vec::with_capacity(n), Vec::with_capacity(n))
+    fn new() -> Self {
+        Self(Vec::with_capacity(ACTORS), Vec::with_capacity(ACTORS))
     }
+}
 
+impl Side for Base {
     async fn spawn_all(&mut self) {
         for _ in 0..ACTORS {
             let (tx, join) = support::spawn_baseline();
@@ -90,26 +107,8 @@ impl Base {
     }
 }
 
-/// Times `iters` rounds of spawn, ask, stop for ours.
-async fn ours_drive(system: ActorSystem, iters: u64) -> Vec<Phases> {
-    let mut side = Ours::with_capacity(ACTORS);
-    let mut runs = Vec::with_capacity(iters as usize);
-    for _ in 0..iters {
-        let t0 = Instant::now();
-        side.spawn_all(&system).await;
-        let t1 = Instant::now();
-        side.ask_all().await;
-        let t2 = Instant::now();
-        side.stop_all().await;
-        let t3 = Instant::now();
-        runs.push([t1 - t0, t2 - t1, t3 - t2]);
-    }
-    runs
-}
-
-/// Times `iters` rounds of spawn, ask, stop for the baseline.
-async fn base_drive(iters: u64) -> Vec<Phases> {
-    let mut side = Base::with_capacity(ACTORS);
+/// Times `iters` rounds of spawn, ask, stop for either side.
+async fn drive(mut side: impl Side, iters: u64) -> Vec<Phases> {
     let mut runs = Vec::with_capacity(iters as usize);
     for _ in 0..iters {
         let t0 = Instant::now();
@@ -142,43 +141,30 @@ impl Memory {
     }
 }
 
+/// Memory of either side: two identical cycles of spawn, ask, stop.
+async fn memory(mut side: impl Side) -> Memory {
+    alloc_count::start();
+    side.spawn_all().await;
+    side.ask_all().await;
+    let (idle, blocks) = (alloc_count::net(), alloc_count::blocks());
+    side.stop_all().await;
+    settle().await;
+    let retained = alloc_count::net();
+    side.spawn_all().await;
+    side.ask_all().await;
+    side.stop_all().await;
+    settle().await;
+    let second = alloc_count::stop();
+    Memory::per_actor(idle, blocks, retained, second)
+}
+
 /// Memory of ours, on a fresh system (so no capacity grown by the timed
 /// runs hides anything).
 async fn ours_memory() -> Memory {
     let system = ActorSystem::new();
-    let mut side = Ours::with_capacity(ACTORS);
-    alloc_count::start();
-    side.spawn_all(&system).await;
-    side.ask_all().await;
-    let (idle, blocks) = (alloc_count::net(), alloc_count::blocks());
-    side.stop_all().await;
-    settle().await;
-    let retained = alloc_count::net();
-    side.spawn_all(&system).await;
-    side.ask_all().await;
-    side.stop_all().await;
-    settle().await;
-    let second = alloc_count::stop();
+    let m = memory(Ours::new(system.clone())).await;
     let _ = system.shutdown().await;
-    Memory::per_actor(idle, blocks, retained, second)
-}
-
-/// Memory of the baseline, measured the same way.
-async fn base_memory() -> Memory {
-    let mut side = Base::with_capacity(ACTORS);
-    alloc_count::start();
-    side.spawn_all().await;
-    side.ask_all().await;
-    let (idle, blocks) = (alloc_count::net(), alloc_count::blocks());
-    side.stop_all().await;
-    settle().await;
-    let retained = alloc_count::net();
-    side.spawn_all().await;
-    side.ask_all().await;
-    side.stop_all().await;
-    settle().await;
-    let second = alloc_count::stop();
-    Memory::per_actor(idle, blocks, retained, second)
+    m
 }
 
 /// Lets the workers finish releasing tasks that signalled their end.
@@ -223,14 +209,14 @@ fn bench(c: &mut Criterion) {
         b.to_async(&rt).iter_custom(|iters| {
             let system = system.clone();
             async move {
-                let runs = tokio::spawn(ours_drive(system, iters)).await.expect("driver");
+                let runs = tokio::spawn(drive(Ours::new(system), iters)).await.expect("driver");
                 ours_rec.record(&totals(&runs))
             }
         });
     });
     group.bench_function("tokio_baseline", |b| {
         b.to_async(&rt).iter_custom(|iters| async move {
-            let runs = tokio::spawn(base_drive(iters)).await.expect("driver");
+            let runs = tokio::spawn(drive(Base::new(), iters)).await.expect("driver");
             base_rec.record(&totals(&runs))
         });
     });
@@ -242,7 +228,7 @@ fn bench(c: &mut Criterion) {
     let (po, pb) = rt.block_on(support::alternate(
         support::PAIRED_ROUNDS,
         || {
-            let run = tokio::spawn(ours_drive(system.clone(), 1));
+            let run = tokio::spawn(drive(Ours::new(system.clone()), 1));
             async move {
                 let runs = run.await.expect("driver");
                 ours_ph.lock().expect("phases").extend_from_slice(&runs);
@@ -250,7 +236,7 @@ fn bench(c: &mut Criterion) {
             }
         },
         || {
-            let run = tokio::spawn(base_drive(1));
+            let run = tokio::spawn(drive(Base::new(), 1));
             async move {
                 let runs = run.await.expect("driver");
                 base_ph.lock().expect("phases").extend_from_slice(&runs);
@@ -271,7 +257,7 @@ fn bench(c: &mut Criterion) {
 
     let (o, b) = rt.block_on(async {
         let o = tokio::spawn(ours_memory()).await.expect("memory");
-        let b = tokio::spawn(base_memory()).await.expect("memory");
+        let b = tokio::spawn(memory(Base::new())).await.expect("memory");
         (o, b)
     });
     println!(

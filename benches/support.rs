@@ -2,20 +2,30 @@
 //! hand-written tokio baseline it is compared with, timing records and the
 //! report lines printed after each criterion group.
 //!
-//! Fairness rules every bench follows:
+//! Fairness rules of the benches that compare actors with hand-written tokio
+//! tasks: the counter benches (`tell`, `tell4`, `ask`, `ask_par`), `spawn`
+//! and `ring`:
 //! - one multi-threaded runtime with 2 workers runs both sides;
 //! - the baseline is a task owning a bounded `tokio::sync::mpsc` receiver of
 //!   an enum (`while let Some(m) = rx.recv().await`), asks go through a
 //!   `tokio::sync::oneshot` inside the enum, and its capacity is the actor's
 //!   default mailbox capacity (checked at compile time below);
 //! - the timed code is the same for both sides: one generic driver over
-//!   [`CounterRef`] for the counter benches, mirrored code for `spawn` and
-//!   `ring`; it runs inside a spawned task (so on the workers, as real
-//!   senders do); setup and teardown stay outside the timer on both sides;
+//!   [`CounterRef`] for the counter benches and over a `Side` trait for
+//!   `spawn`, mirrored code for `ring`; it runs inside a spawned task (so on
+//!   the workers, as real senders do); setup and teardown stay outside the
+//!   timer on both sides;
 //! - the headline ratio comes from [`alternate`]: after the criterion group,
 //!   single iterations of ours and of the baseline alternate, so that drift
-//!   in the machine's load hits both sides alike. The ratio of criterion's
-//!   own runs (all of ours, then all of the baseline) is printed beside it.
+//!   in the machine's load hits both sides alike, and the ratio of
+//!   criterion's own runs (all of ours, then all of the baseline) is printed
+//!   beside it; `ask` instead alternates blocks of timed round trips and
+//!   prints latency quantiles.
+//!
+//! `topic_throughput` and `bus_fanout` measure topics and the event bus
+//! against raw tokio channels doing the same job (`mpsc`, `broadcast`; see
+//! each file's header) on a 2-worker runtime, and report criterion's runs
+//! only, with no alternating runs.
 
 // Every bench binary includes this module and uses only part of it.
 #![allow(dead_code)]

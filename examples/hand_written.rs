@@ -1,4 +1,4 @@
-//! The quickstart counter written without macros: what `#[derive(Actor)]`
+//! The README tour's counter written without macros: what `#[derive(Actor)]`
 //! and `#[messages]` generate, spelled out.
 //!
 //! Run with `cargo run --example hand_written`.

@@ -66,7 +66,7 @@ struct Worker {
 
 #[messages]
 impl Worker {
-    /// Squares a number, writing the result through the cache to the store.
+    /// Squares a number and counts it; panics on 13.
     async fn square(&mut self, n: u64) -> u64 {
         assert_ne!(n, 13, "unlucky input");
         self.done += 1;

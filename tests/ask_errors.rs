@@ -12,10 +12,9 @@ use actor_core::prelude::*;
 use futures::{FutureExt, poll};
 use tokio::sync::oneshot;
 
-/// Every wait is bounded, so a hang fails fast instead of stalling the suite.
-async fn within<F: IntoFuture>(fut: F) -> F::Output {
-    tokio::time::timeout(Duration::from_secs(30), fut).await.expect("timed out: the runtime hung")
-}
+#[path = "support/wait.rs"]
+mod wait;
+use wait::within;
 
 #[derive(Default)]
 struct Worker {

@@ -3,7 +3,6 @@
 //! `tell_timeout` fail with `Timeout`; a stopped actor answers `Closed`.
 //! Every failed send hands the message back.
 
-use std::future::IntoFuture;
 use std::pin::pin;
 use std::time::Duration;
 
@@ -15,10 +14,9 @@ mod gated;
 
 use gated::{Gated, Log, Num, park_and_fill};
 
-/// Every wait is bounded, so a hang fails fast instead of stalling the suite.
-async fn within<F: IntoFuture>(fut: F) -> F::Output {
-    tokio::time::timeout(Duration::from_secs(30), fut).await.expect("timed out: the runtime hung")
-}
+#[path = "support/wait.rs"]
+mod wait;
+use wait::within;
 
 // Breaks if tell does not wait on a full mailbox, or is never woken when space frees.
 #[tokio::test]

@@ -155,20 +155,15 @@ async fn detached_forwarding_runs_until_the_actor_stops() {
     let system = ActorSystem::new();
     let bus = system.bus();
     let (actor, mut log) = watcher(&system);
-    bus.subscribe_actor::<Price, _>(&actor).detach();
+    let forwarding = bus.subscribe_actor::<Price, _>(&actor);
+    let ended = forwarding.ended();
+    forwarding.detach();
     bus.publish(Price(5));
     assert_eq!(timeout(WAIT, log.recv()).await.expect("forwarded"), Some(5));
     actor.stop();
     timeout(WAIT, actor.wait_for_stop()).await.expect("stopped");
-    // The forwarder noticed the stop request before or at the stop.
-    let mut stats = bus.stats().await;
-    for _ in 0..1000 {
-        if stats.event::<Price>().expect("used").forwarders == 0 {
-            break;
-        }
-        tokio::task::yield_now().await;
-        stats = bus.stats().await;
-    }
+    timeout(WAIT, ended).await.expect("the detached forwarder ended with the actor");
+    let stats = bus.stats().await;
     assert_eq!(stats.event::<Price>().expect("used").forwarders, 0);
     system.shutdown().await;
 }

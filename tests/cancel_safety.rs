@@ -13,10 +13,9 @@ mod gated;
 
 use gated::{Gated, Log, Num, park_and_fill};
 
-/// Every wait is bounded, so a hang fails fast instead of stalling the suite.
-async fn within<F: IntoFuture>(fut: F) -> F::Output {
-    tokio::time::timeout(Duration::from_secs(30), fut).await.expect("timed out: the runtime hung")
-}
+#[path = "support/wait.rs"]
+mod wait;
+use wait::within;
 
 // Breaks if dropping a pending tell (e.g. losing a select!) still delivers its message later.
 #[tokio::test]

@@ -1,25 +1,31 @@
 //! Per-sender FIFO: the messages of one sender are handled in the order they
 //! were sent, whatever other senders do and whichever send method is used.
 
-use std::future::IntoFuture;
 use std::time::Duration;
 
 use actor_core::prelude::*;
 
-/// Every wait is bounded, so a hang fails fast instead of stalling the suite.
-async fn within<F: IntoFuture>(fut: F) -> F::Output {
-    tokio::time::timeout(Duration::from_secs(30), fut).await.expect("timed out: the runtime hung")
-}
+#[path = "support/wait.rs"]
+mod wait;
+use wait::within;
 
-/// Records every `(sender, seq)` pair in arrival order.
+/// Records every `(sender, seq)` pair in arrival order, and hands what it
+/// recorded to `out` (if set) when it stops. `CAP` is its mailbox capacity.
 #[derive(Default)]
-struct Recorder {
+struct Recorder<const CAP: usize = 4> {
     seen: Vec<(usize, u64)>,
+    out: Option<tokio::sync::oneshot::Sender<Vec<(usize, u64)>>>,
 }
 
-impl Actor for Recorder {
-    // Small, so senders keep running into backpressure and interleave.
-    const MAILBOX: usize = 4;
+impl<const CAP: usize> Actor for Recorder<CAP> {
+    // Small by default, so senders keep running into backpressure and interleave.
+    const MAILBOX: usize = CAP;
+
+    async fn on_stop(&mut self, _ctx: &mut Context<Self>, _reason: &ExitReason) {
+        if let Some(out) = self.out.take() {
+            let _ = out.send(std::mem::take(&mut self.seen));
+        }
+    }
 }
 
 struct Item {
@@ -27,7 +33,7 @@ struct Item {
     seq: u64,
 }
 
-impl Handler<Item> for Recorder {
+impl<const CAP: usize> Handler<Item> for Recorder<CAP> {
     type Reply = ();
     async fn handle(&mut self, Item { sender, seq }: Item, _ctx: &mut Context<Self>) {
         self.seen.push((sender, seq));
@@ -115,7 +121,8 @@ async fn every_send_method_of_one_sender_keeps_its_order() {
 async fn the_drain_after_stop_keeps_send_order() {
     let system = ActorSystem::new();
     let (tx, rx) = tokio::sync::oneshot::channel();
-    let drainer = system.spawn(Drainer { seen: Vec::new(), out: Some(tx) }).unwrap();
+    // Room for all twenty, so no tell waits for mailbox space before the stop.
+    let drainer = system.spawn(Recorder::<32> { seen: Vec::new(), out: Some(tx) }).unwrap();
     for seq in 0..20 {
         drainer.tell(Item { sender: 0, seq }).await.unwrap();
     }
@@ -125,27 +132,4 @@ async fn the_drain_after_stop_keeps_send_order() {
     let seen = within(rx).await.unwrap();
     assert_eq!(seen, (0..20).map(|seq| (0, seq)).collect::<Vec<_>>());
     within(system.shutdown()).await;
-}
-
-/// Hands everything it handled to the test when it stops.
-struct Drainer {
-    seen: Vec<(usize, u64)>,
-    out: Option<tokio::sync::oneshot::Sender<Vec<(usize, u64)>>>,
-}
-
-impl Actor for Drainer {
-    const MAILBOX: usize = 32;
-
-    async fn on_stop(&mut self, _ctx: &mut Context<Self>, _reason: &ExitReason) {
-        if let Some(out) = self.out.take() {
-            let _ = out.send(std::mem::take(&mut self.seen));
-        }
-    }
-}
-
-impl Handler<Item> for Drainer {
-    type Reply = ();
-    async fn handle(&mut self, Item { sender, seq }: Item, _ctx: &mut Context<Self>) {
-        self.seen.push((sender, seq));
-    }
 }

@@ -5,17 +5,15 @@
 use std::future::IntoFuture;
 use std::pin::pin;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use actor_core::ActorStatus;
 use actor_core::prelude::*;
 use futures::poll;
 use tokio::sync::oneshot;
 
-/// Every wait is bounded, so a hang fails fast instead of stalling the suite.
-async fn within<F: IntoFuture>(fut: F) -> F::Output {
-    tokio::time::timeout(Duration::from_secs(30), fut).await.expect("timed out: the runtime hung")
-}
+#[path = "support/wait.rs"]
+mod wait;
+use wait::within;
 
 type Log = Arc<Mutex<Vec<String>>>;
 
@@ -93,7 +91,7 @@ async fn kill_drops_queued_tells_as_dead_letters_and_fails_asks_at_once() {
     assert_eq!(system.dead_letters(), 0);
 
     victim.kill();
-    assert!(victim.try_tell(Note(99)).unwrap_err().into_inner().0 == 99, "sends are refused at once");
+    assert!(matches!(victim.try_tell(Note(99)), Err(TrySendError::Closed(Note(99)))), "sends are refused at once");
     assert_eq!(within(queued_ask).await, Err(AskError::Stopped));
     assert_eq!(within(victim.wait_for_stop()).await, ExitReason::Killed);
     assert_eq!(system.dead_letters(), 3, "the three queued tells are dead letters; the ask is not");

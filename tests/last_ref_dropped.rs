@@ -2,16 +2,14 @@
 //! its mailbox and stops with `Normal`; weak handles do not keep it alive,
 //! clones, recipients and the registry do.
 
-use std::future::IntoFuture;
 use std::time::Duration;
 
 use actor_core::prelude::*;
 use tokio::sync::oneshot;
 
-/// Every wait is bounded, so a hang fails fast instead of stalling the suite.
-async fn within<F: IntoFuture>(fut: F) -> F::Output {
-    tokio::time::timeout(Duration::from_secs(30), fut).await.expect("timed out: the runtime hung")
-}
+#[path = "support/wait.rs"]
+mod wait;
+use wait::within;
 
 /// Counts what it handles and reports `(handled, reason)` from `on_stop`.
 struct Tally {

@@ -3,19 +3,16 @@
 //! runs after it; `ctx.fail` and panics end the actor with the right reason;
 //! `on_panic` returning `Continue` keeps it alive.
 
-use std::future::IntoFuture;
 use std::ops::ControlFlow;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use actor_core::prelude::*;
 use actor_core::{ActorStatus, PanicInfo};
 use tokio::sync::oneshot;
 
-/// Every wait is bounded, so a hang fails fast instead of stalling the suite.
-async fn within<F: IntoFuture>(fut: F) -> F::Output {
-    tokio::time::timeout(Duration::from_secs(30), fut).await.expect("timed out: the runtime hung")
-}
+#[path = "support/wait.rs"]
+mod wait;
+use wait::within;
 
 type Log = Arc<Mutex<Vec<String>>>;
 

@@ -211,7 +211,7 @@ async fn context_parameter_is_the_actors_context() {
     timeout(WAIT, system.shutdown()).await.unwrap();
 }
 
-// Breaks if generated message structs lose their fields, derives or docs, or stop working with plain `ask`/`tell`.
+// Breaks if generated message structs lose their fields or derives, or stop working with plain `ask`/`tell`.
 #[tokio::test]
 async fn message_structs_are_plain_messages() {
     let system = ActorSystem::new();

@@ -6,14 +6,13 @@
 use std::future::IntoFuture;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
 
 use actor_core::prelude::*;
 use tokio::sync::oneshot;
 
-async fn within<F: IntoFuture>(fut: F) -> F::Output {
-    tokio::time::timeout(Duration::from_secs(30), fut).await.expect("timed out: the runtime hung")
-}
+#[path = "support/wait.rs"]
+mod wait;
+use wait::within;
 
 /// Drops of the unit struct `Unit<T>`, one counter per test (`T`), since
 /// a unit struct cannot carry its own counter.
@@ -152,8 +151,9 @@ async fn handled_messages_are_dropped_once_and_answered() {
         within(sink.tell(Word(word.clone()))).await.unwrap();
         within(sink.tell(Big([i; 16], big.clone()))).await.unwrap();
         within(sink.tell(Wide(u128::from(i) << 70, wide.clone()))).await.unwrap();
-        assert!(within(sink.ask(Unit::<0>)).await.unwrap() > 0);
-        assert!(within(sink.ask(Word(word.clone()))).await.unwrap() > 0);
+        // Eight messages per round, each counted; the asks are the fifth and sixth.
+        assert_eq!(within(sink.ask(Unit::<0>)).await, Ok(8 * i + 5));
+        assert_eq!(within(sink.ask(Word(word.clone()))).await, Ok(8 * i + 6));
         assert_eq!(within(sink.ask(Big([i; 16], big.clone()))).await, Ok(16 * i));
         assert_eq!(within(sink.ask(Wide(u128::from(i) << 70 | 5, wide.clone()))).await, Ok(u128::from(i) << 70 | 5));
     }

@@ -3,18 +3,15 @@
 //! evicts a successor; bad names, wrong types, unknown names and a stopped
 //! system are errors.
 
-use std::future::IntoFuture;
 use std::sync::Arc;
-use std::time::Duration;
 
 use actor_core::RegistryError;
 use actor_core::prelude::*;
 use tokio::sync::Barrier;
 
-/// Every wait is bounded, so a hang fails fast instead of stalling the suite.
-async fn within<F: IntoFuture>(fut: F) -> F::Output {
-    tokio::time::timeout(Duration::from_secs(30), fut).await.expect("timed out: the runtime hung")
-}
+#[path = "support/wait.rs"]
+mod wait;
+use wait::within;
 
 /// Knows which contender it was.
 struct Svc(usize);

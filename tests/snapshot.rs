@@ -2,17 +2,13 @@
 //! mailbox depth and capacity, processed count and restarts, and its
 //! `Display` draws each of them; `metrics()` reports the same per actor.
 
-use std::future::IntoFuture;
-use std::time::Duration;
-
 use actor_core::ActorStatus;
 use actor_core::prelude::*;
 use tokio::sync::oneshot;
 
-/// Every wait is bounded, so a hang fails fast instead of stalling the suite.
-async fn within<F: IntoFuture>(fut: F) -> F::Output {
-    tokio::time::timeout(Duration::from_secs(30), fut).await.expect("timed out: the runtime hung")
-}
+#[path = "support/wait.rs"]
+mod wait;
+use wait::within;
 
 struct Node;
 

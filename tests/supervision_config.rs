@@ -2,17 +2,15 @@
 //! (also in a nested tree), a zero intensity period, a zero mailbox, a bad
 //! backoff, a zero shutdown timeout, an empty id. Valid edge values work.
 
-use std::future::IntoFuture;
 use std::time::Duration;
 
 use actor_core::prelude::*;
 use actor_core::testkit::{EventLog, FaultPlan, FaultyWorker};
 use actor_core::{Backoff, ChildSpec, ConfigError, Shutdown, Supervisor, SupervisorBuilder, SupervisorError};
 
-/// Every wait is bounded, so a hang fails fast instead of stalling the suite.
-async fn within<F: IntoFuture>(fut: F) -> F::Output {
-    tokio::time::timeout(Duration::from_secs(30), fut).await.expect("timed out")
-}
+#[path = "support/wait.rs"]
+mod wait;
+use wait::within;
 
 /// An actor whose mailbox cannot hold anything.
 struct NoRoom;
@@ -31,15 +29,15 @@ async fn rejected(builder: SupervisorBuilder, plan: &FaultPlan, expected: Config
     assert_eq!(system.actor_count(), 0, "an actor was spawned");
 }
 
-fn good(plan: &FaultPlan, id: &str) -> ChildSpec {
-    ChildSpec::new(id, FaultyWorker::factory(plan.clone(), EventLog::new()))
-}
-
 // Breaks if two siblings may share an id, or the check runs after the first one started.
 #[tokio::test(start_paused = true)]
 async fn duplicate_child_id() {
     let plan = FaultPlan::new();
-    let b = Supervisor::builder("app").child(good(&plan, "a")).child(good(&plan, "b")).child(good(&plan, "a"));
+    let log = EventLog::new();
+    let b = Supervisor::builder("app")
+        .child(FaultyWorker::spec("a", plan.clone(), &log))
+        .child(FaultyWorker::spec("b", plan.clone(), &log))
+        .child(FaultyWorker::spec("a", plan.clone(), &log));
     rejected(b, &plan, ConfigError::Duplicate { what: "child id", value: "a".into() }).await;
 }
 
@@ -47,8 +45,13 @@ async fn duplicate_child_id() {
 #[tokio::test(start_paused = true)]
 async fn duplicate_child_id_in_a_nested_tree() {
     let plan = FaultPlan::new();
-    let inner = Supervisor::builder("inner").child(good(&plan, "x")).child(good(&plan, "x"));
-    let b = Supervisor::builder("app").child(good(&plan, "a")).child(ChildSpec::supervisor(inner));
+    let log = EventLog::new();
+    let inner = Supervisor::builder("inner")
+        .child(FaultyWorker::spec("x", plan.clone(), &log))
+        .child(FaultyWorker::spec("x", plan.clone(), &log));
+    let b = Supervisor::builder("app")
+        .child(FaultyWorker::spec("a", plan.clone(), &log))
+        .child(ChildSpec::supervisor(inner));
     rejected(b, &plan, ConfigError::Duplicate { what: "child id", value: "x".into() }).await;
 }
 
@@ -56,7 +59,8 @@ async fn duplicate_child_id_in_a_nested_tree() {
 #[tokio::test(start_paused = true)]
 async fn zero_period() {
     let plan = FaultPlan::new();
-    let b = Supervisor::builder("app").intensity(3, Duration::ZERO).child(good(&plan, "a"));
+    let log = EventLog::new();
+    let b = Supervisor::builder("app").intensity(3, Duration::ZERO).child(FaultyWorker::spec("a", plan.clone(), &log));
     rejected(b, &plan, ConfigError::ZeroDuration { what: "restart intensity period" }).await;
 }
 
@@ -64,7 +68,10 @@ async fn zero_period() {
 #[tokio::test(start_paused = true)]
 async fn zero_mailbox() {
     let plan = FaultPlan::new();
-    let b = Supervisor::builder("app").child(good(&plan, "a")).child(ChildSpec::new("z", || NoRoom));
+    let log = EventLog::new();
+    let b = Supervisor::builder("app")
+        .child(FaultyWorker::spec("a", plan.clone(), &log))
+        .child(ChildSpec::new("z", || NoRoom));
     rejected(b, &plan, ConfigError::ZeroCapacity { what: "mailbox" }).await;
 }
 
@@ -72,6 +79,7 @@ async fn zero_mailbox() {
 #[tokio::test(start_paused = true)]
 async fn bad_backoff() {
     let plan = FaultPlan::new();
+    let log = EventLog::new();
     let s = Duration::from_secs(1);
     let cases = [
         (Backoff::exponential(Duration::ZERO, s), ConfigError::ZeroDuration { what: "backoff base" }),
@@ -81,10 +89,11 @@ async fn bad_backoff() {
         ),
     ];
     for (backoff, expected) in cases {
-        let b = Supervisor::builder("app").backoff(backoff).child(good(&plan, "a"));
+        let b = Supervisor::builder("app").backoff(backoff).child(FaultyWorker::spec("a", plan.clone(), &log));
         rejected(b, &plan, expected).await;
     }
-    let b = Supervisor::builder("app").backoff(Backoff::exponential(s * 2, s)).child(good(&plan, "a"));
+    let a = FaultyWorker::spec("a", plan.clone(), &log);
+    let b = Supervisor::builder("app").backoff(Backoff::exponential(s * 2, s)).child(a);
     let system = ActorSystem::new();
     assert!(matches!(
         within(b.spawn(&system)).await,
@@ -97,9 +106,11 @@ async fn bad_backoff() {
 #[tokio::test(start_paused = true)]
 async fn zero_shutdown_timeout_and_empty_id() {
     let plan = FaultPlan::new();
-    let b = Supervisor::builder("app").child(good(&plan, "a").shutdown(Shutdown::Timeout(Duration::ZERO)));
+    let log = EventLog::new();
+    let b = Supervisor::builder("app")
+        .child(FaultyWorker::spec("a", plan.clone(), &log).shutdown(Shutdown::Timeout(Duration::ZERO)));
     rejected(b, &plan, ConfigError::ZeroDuration { what: "child shutdown timeout" }).await;
-    let b = Supervisor::builder("app").child(good(&plan, ""));
+    let b = Supervisor::builder("app").child(FaultyWorker::spec("", plan.clone(), &log));
     rejected(b, &plan, ConfigError::Invalid { what: "child id", value: "\"\"".into() }).await;
 }
 
@@ -108,7 +119,10 @@ async fn zero_shutdown_timeout_and_empty_id() {
 async fn start_child_validates_its_spec() {
     let system = ActorSystem::new();
     let plan = FaultPlan::new();
-    let app = within(Supervisor::builder("app").child(good(&plan, "a")).spawn(&system)).await.unwrap();
+    let log = EventLog::new();
+    let app = within(Supervisor::builder("app").child(FaultyWorker::spec("a", plan.clone(), &log)).spawn(&system))
+        .await
+        .unwrap();
     let before = system.actor_count();
     let got = within(app.start_child(ChildSpec::new("z", || NoRoom))).await;
     assert_eq!(got.unwrap_err(), SupervisorError::Config(ConfigError::ZeroCapacity { what: "mailbox" }));

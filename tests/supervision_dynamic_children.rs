@@ -3,7 +3,6 @@
 //! `NotFound`), `delete_child` (`Running`, `Restarting`, `NotFound`),
 //! `which_children` / `count_children`, and typed lookup with `child::<A>`.
 
-use std::future::IntoFuture;
 use std::time::Duration;
 
 use actor_core::prelude::*;
@@ -13,15 +12,16 @@ use actor_core::{ActorStatus, ChildKind, ChildSpec, Restart, Supervisor, Supervi
 #[path = "support/one_worker.rs"]
 mod one_worker;
 
-use one_worker::{app_over_w, fail_into_restarting, worker};
+use one_worker::{app_over_w, fail_into_restarting};
 
-/// Every wait is bounded, so a hang fails fast instead of stalling the suite.
-async fn within<F: IntoFuture>(fut: F) -> F::Output {
-    tokio::time::timeout(Duration::from_secs(30), fut).await.expect("timed out")
-}
+#[path = "support/wait.rs"]
+mod wait;
+use wait::within;
 
 async fn app_with(system: &ActorSystem, log: &EventLog) -> SupervisorRef {
-    within(Supervisor::builder("app").child(worker("a", FaultPlan::new(), log)).spawn(system)).await.unwrap()
+    within(Supervisor::builder("app").child(FaultyWorker::spec("a", FaultPlan::new(), log)).spawn(system))
+        .await
+        .unwrap()
 }
 
 // Breaks if start_child does not start, register and order a new child, or accepts a taken id.
@@ -30,7 +30,7 @@ async fn start_child_adds_a_running_child_and_refuses_a_taken_id() {
     let system = ActorSystem::new();
     let log = EventLog::new();
     let app = app_with(&system, &log).await;
-    let id = within(app.start_child(worker("b", FaultPlan::new(), &log))).await.unwrap();
+    let id = within(app.start_child(FaultyWorker::spec("b", FaultPlan::new(), &log))).await.unwrap();
     let b = app.child::<FaultyWorker>("b").unwrap();
     assert_eq!(b.id(), id);
     assert_eq!(within(b.ask(Work(4))).await, Ok(4));
@@ -38,7 +38,7 @@ async fn start_child_adds_a_running_child_and_refuses_a_taken_id() {
     assert_eq!(ids, ["a", "b"]);
     let second = FaultPlan::new();
     assert_eq!(
-        within(app.start_child(worker("b", second.clone(), &log))).await,
+        within(app.start_child(FaultyWorker::spec("b", second.clone(), &log))).await,
         Err(SupervisorError::AlreadyPresent("b".into()))
     );
     assert_eq!(second.starts(), 0);
@@ -51,7 +51,7 @@ async fn start_child_that_fails_to_start_reports_start_failed() {
     let system = ActorSystem::new();
     let log = EventLog::new();
     let app = app_with(&system, &log).await;
-    let got = within(app.start_child(worker("bad", FaultPlan::new().always_fail_start(), &log))).await;
+    let got = within(app.start_child(FaultyWorker::spec("bad", FaultPlan::new().always_fail_start(), &log))).await;
     assert!(matches!(got, Err(SupervisorError::StartFailed { ref id, .. }) if id == "bad"), "{got:?}");
     assert!(matches!(app.child::<FaultyWorker>("bad"), Err(SupervisorError::NotFound(_))));
     assert_eq!(within(app.count_children()).await.unwrap().specs, 1);
@@ -63,7 +63,7 @@ async fn terminate_then_restart_then_delete() {
     let system = ActorSystem::new();
     let log = EventLog::new();
     let app = app_with(&system, &log).await;
-    within(app.start_child(worker("b", FaultPlan::new(), &log))).await.unwrap();
+    within(app.start_child(FaultyWorker::spec("b", FaultPlan::new(), &log))).await.unwrap();
     let old = app.child::<FaultyWorker>("b").unwrap();
 
     assert_eq!(within(app.restart_child("b")).await, Err(SupervisorError::Running("b".into())));
@@ -116,7 +116,7 @@ async fn terminating_a_temporary_child_removes_its_spec() {
     let system = ActorSystem::new();
     let log = EventLog::new();
     let app = app_with(&system, &log).await;
-    within(app.start_child(worker("t", FaultPlan::new(), &log).restart(Restart::Temporary))).await.unwrap();
+    within(app.start_child(FaultyWorker::spec("t", FaultPlan::new(), &log).restart(Restart::Temporary))).await.unwrap();
     within(app.terminate_child("t")).await.unwrap();
     assert_eq!(within(app.restart_child("t")).await, Err(SupervisorError::NotFound("t".into())));
     assert_eq!(within(app.count_children()).await.unwrap().specs, 1);
@@ -127,11 +127,12 @@ async fn terminating_a_temporary_child_removes_its_spec() {
 async fn which_and_count_children_describe_every_child() {
     let system = ActorSystem::new();
     let log = EventLog::new();
+    let pool = Supervisor::builder("pool").child(FaultyWorker::spec("p1", FaultPlan::new(), &log));
     let app = within(
         Supervisor::builder("app")
-            .child(worker("a", FaultPlan::new(), &log))
-            .child(ChildSpec::supervisor(Supervisor::builder("pool").child(worker("p1", FaultPlan::new(), &log))))
-            .child(worker("t", FaultPlan::new(), &log).restart(Restart::Transient))
+            .child(FaultyWorker::spec("a", FaultPlan::new(), &log))
+            .child(ChildSpec::supervisor(pool))
+            .child(FaultyWorker::spec("t", FaultPlan::new(), &log).restart(Restart::Transient))
             .spawn(&system),
     )
     .await
@@ -179,6 +180,9 @@ async fn requests_to_a_stopped_supervisor_fail_with_stopped() {
     app.stop();
     within(app.wait_for_stop()).await;
     assert_eq!(within(app.which_children()).await, Err(SupervisorError::Stopped));
-    assert_eq!(within(app.start_child(worker("b", FaultPlan::new(), &log))).await, Err(SupervisorError::Stopped));
+    assert_eq!(
+        within(app.start_child(FaultyWorker::spec("b", FaultPlan::new(), &log))).await,
+        Err(SupervisorError::Stopped)
+    );
     assert!(matches!(app.child::<FaultyWorker>("a"), Err(SupervisorError::NotFound(_))));
 }

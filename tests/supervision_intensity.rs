@@ -3,7 +3,6 @@
 //! escalation shuts the system down with `ShutdownCause::Escalated`.
 //! Restarts are bounded (no storm) and backoff delays show in virtual time.
 
-use std::future::IntoFuture;
 use std::time::Duration;
 
 use actor_core::prelude::*;
@@ -11,10 +10,9 @@ use actor_core::testkit::{EventLog, FaultPlan, FaultyWorker, Incarnation, LogEve
 use actor_core::{Backoff, ChildSpec, ShutdownCause, ShutdownReport, Supervisor};
 use tokio::time::Instant;
 
-/// Every wait is bounded, so a hang fails fast instead of stalling the suite.
-async fn within<F: IntoFuture>(fut: F) -> F::Output {
-    tokio::time::timeout(Duration::from_secs(300), fut).await.expect("timed out")
-}
+#[path = "support/wait.rs"]
+mod wait;
+use wait::within_long as within;
 
 /// Waits for the shutdown that an escalation started: a bystander spawned
 /// before the tree is stopped by it, so once the bystander stopped the
@@ -38,9 +36,8 @@ async fn three_level_escalation_shuts_the_system_down() {
     // The leaf starts once, then every start fails.
     let plan = FaultPlan::new().panic_on_message(1).fail_start_from(2);
     let period = Duration::from_secs(60);
-    let leaf_sup = Supervisor::builder("leafsup")
-        .intensity(1, period)
-        .child(ChildSpec::new("leaf", FaultyWorker::factory(plan.clone(), log.clone())));
+    let leaf_sup =
+        Supervisor::builder("leafsup").intensity(1, period).child(FaultyWorker::spec("leaf", plan.clone(), &log));
     let mid = Supervisor::builder("mid").intensity(1, period).child(ChildSpec::supervisor(leaf_sup));
     let root =
         within(Supervisor::builder("root").intensity(1, period).child(ChildSpec::supervisor(mid)).spawn(&system))
@@ -63,7 +60,7 @@ async fn three_level_escalation_shuts_the_system_down() {
     // restarts leafsup, whose start fails (mid gives up); root restarts mid,
     // whose start fails (root gives up).
     assert_eq!(plan.starts(), 4);
-    assert_eq!(count(&log, "leaf", |e| *e == LogEvent::Started), 1);
+    assert_eq!(log.count(&LogEvent::Started), 1);
     assert_eq!(count(&log, "leaf", |e| matches!(e, LogEvent::StartFailed(_))), 3);
     // Every incarnation, also a failed start, ran on_stop.
     assert_eq!(plan.stops(), 4);
@@ -88,7 +85,7 @@ async fn a_child_that_always_fails_to_start_gives_up_after_the_intensity() {
         Supervisor::builder("app")
             .intensity(3, Duration::from_secs(5))
             .backoff(Backoff::exponential(Duration::from_millis(100), Duration::from_secs(1)).without_jitter())
-            .child(ChildSpec::new("w", FaultyWorker::factory(plan.clone(), log.clone())))
+            .child(FaultyWorker::spec("w", plan.clone(), &log))
             .spawn(&system),
     )
     .await
@@ -116,9 +113,9 @@ async fn zero_intensity_gives_up_at_the_first_failure_and_stops_siblings_in_reve
     let app = within(
         Supervisor::builder("app")
             .intensity(0, Duration::from_secs(1))
-            .child(ChildSpec::new("a", FaultyWorker::factory(FaultPlan::new(), log.clone())))
-            .child(ChildSpec::new("b", FaultyWorker::factory(FaultPlan::new().fail_on_message(1), log.clone())))
-            .child(ChildSpec::new("c", FaultyWorker::factory(FaultPlan::new(), log.clone())))
+            .child(FaultyWorker::spec("a", FaultPlan::new(), &log))
+            .child(FaultyWorker::spec("b", FaultPlan::new().fail_on_message(1), &log))
+            .child(FaultyWorker::spec("c", FaultPlan::new(), &log))
             .spawn(&system),
     )
     .await
@@ -149,7 +146,7 @@ async fn restarts_spread_over_more_than_the_period_never_give_up() {
     let app = within(
         Supervisor::builder("app")
             .intensity(1, Duration::from_secs(10))
-            .child(ChildSpec::new("w", FaultyWorker::factory(plan.clone(), log.clone())))
+            .child(FaultyWorker::spec("w", plan.clone(), &log))
             .spawn(&system),
     )
     .await
@@ -157,7 +154,8 @@ async fn restarts_spread_over_more_than_the_period_never_give_up() {
     let w = app.child::<FaultyWorker>("w").unwrap();
     for n in 1..=6u32 {
         assert!(matches!(within(w.ask(Work(u64::from(n)))).await, Err(AskError::Panicked(_))));
-        within(log.wait_until(|e| e.iter().filter(|(_, ev)| *ev == LogEvent::Started).count() == n as usize + 1)).await;
+        within(log.wait_for_count(&LogEvent::Started, n as usize + 1)).await;
+        assert_eq!(log.count(&LogEvent::Started), n as usize + 1);
         // Exactly one period later the previous restart no longer counts.
         tokio::time::advance(Duration::from_secs(10)).await;
     }
@@ -175,7 +173,7 @@ async fn backoff_delays_show_in_virtual_time() {
         Supervisor::builder("app")
             .intensity(10, Duration::from_secs(60))
             .backoff(Backoff::exponential(Duration::from_millis(100), Duration::from_millis(300)).without_jitter())
-            .child(ChildSpec::new("w", FaultyWorker::factory(plan, log.clone())))
+            .child(FaultyWorker::spec("w", plan, &log))
             .spawn(&system),
     )
     .await
@@ -185,8 +183,9 @@ async fn backoff_delays_show_in_virtual_time() {
     for n in 1..=3u32 {
         assert!(matches!(within(w.ask(Work(u64::from(n)))).await, Err(AskError::Panicked(_))));
         let t0 = Instant::now();
-        within(log.wait_until(|e| e.iter().filter(|(_, ev)| *ev == LogEvent::Started).count() == n as usize + 1)).await;
+        within(log.wait_for_count(&LogEvent::Started, n as usize + 1)).await;
         delays.push(t0.elapsed());
+        assert_eq!(log.count(&LogEvent::Started), n as usize + 1);
     }
     // 100 ms, 200 ms, then capped at 300 ms (virtual time is exact).
     let ms: Vec<u128> = delays.iter().map(Duration::as_millis).collect();

@@ -2,17 +2,13 @@
 //! row by row: Permanent restarts after every exit, Transient only after an
 //! abnormal one, Temporary never (and its spec is removed).
 
-use std::future::IntoFuture;
-use std::time::Duration;
-
 use actor_core::prelude::*;
 use actor_core::testkit::{EventLog, Fault, FaultPlan, FaultyWorker, Incarnation, LogEvent, Work};
-use actor_core::{ChildSpec, Restart, Supervisor};
+use actor_core::{Restart, Supervisor};
 
-/// Every wait is bounded, so a hang fails fast instead of stalling the suite.
-async fn within<F: IntoFuture>(fut: F) -> F::Output {
-    tokio::time::timeout(Duration::from_secs(30), fut).await.expect("timed out")
-}
+#[path = "support/wait.rs"]
+mod wait;
+use wait::within;
 
 /// How the child's incarnation ends.
 #[derive(Debug, Clone, Copy)]
@@ -78,9 +74,7 @@ async fn run_cell(restart: Restart, exit: Exit, expected: Outcome) {
         plan = plan.on_message(1, fault);
     }
     let app = within(
-        Supervisor::builder("app")
-            .child(ChildSpec::new("w", FaultyWorker::factory(plan.clone(), log.clone())).restart(restart))
-            .spawn(&system),
+        Supervisor::builder("app").child(FaultyWorker::spec("w", plan.clone(), &log).restart(restart)).spawn(&system),
     )
     .await
     .unwrap();
@@ -95,8 +89,8 @@ async fn run_cell(restart: Restart, exit: Exit, expected: Outcome) {
 
     match expected {
         Outcome::Restarted => {
-            let starts = |e: &[(String, LogEvent)]| e.iter().filter(|(_, ev)| *ev == LogEvent::Started).count();
-            let entries = within(log.wait_until(|e| starts(e) == 2)).await;
+            let entries = within(log.wait_for_count(&LogEvent::Started, 2)).await;
+            assert_eq!(log.count(&LogEvent::Started), 2, "{cell}: {:?}", log.lines());
             assert_eq!(entries.last().unwrap().1, LogEvent::Started, "{cell}: {:?}", log.lines());
             // The same handle reaches the new incarnation.
             assert_eq!(within(w.ask(Incarnation)).await, Ok(2), "{cell}");
@@ -138,11 +132,9 @@ async fn temporary_sibling_stopped_by_one_for_all_is_removed() {
     let app = within(
         Supervisor::builder("app")
             .strategy(actor_core::Strategy::OneForAll)
-            .child(ChildSpec::new("a", FaultyWorker::factory(FaultPlan::new().panic_on_message(1), log.clone())))
-            .child(
-                ChildSpec::new("t", FaultyWorker::factory(FaultPlan::new(), log.clone())).restart(Restart::Temporary),
-            )
-            .child(ChildSpec::new("c", FaultyWorker::factory(FaultPlan::new(), log.clone())))
+            .child(FaultyWorker::spec("a", FaultPlan::new().panic_on_message(1), &log))
+            .child(FaultyWorker::spec("t", FaultPlan::new(), &log).restart(Restart::Temporary))
+            .child(FaultyWorker::spec("c", FaultPlan::new(), &log))
             .spawn(&system),
     )
     .await

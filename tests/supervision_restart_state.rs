@@ -15,12 +15,11 @@ use futures::poll;
 #[path = "support/one_worker.rs"]
 mod one_worker;
 
-use one_worker::{app_over_w, fail_into_restarting, worker};
+use one_worker::{app_over_w, fail_into_restarting};
 
-/// Every wait is bounded, so a hang fails fast instead of stalling the suite.
-async fn within<F: IntoFuture>(fut: F) -> F::Output {
-    tokio::time::timeout(Duration::from_secs(30), fut).await.expect("timed out")
-}
+#[path = "support/wait.rs"]
+mod wait;
+use wait::within;
 
 // Breaks if a restart loses the messages queued behind the failing one, or the failing asker hangs.
 #[tokio::test(start_paused = true)]
@@ -143,11 +142,11 @@ async fn the_snapshot_shows_the_tree_with_restarts_per_child() {
     let system = ActorSystem::new();
     let log = EventLog::new();
     let workers = Supervisor::builder("workers")
-        .child(worker("w1", FaultPlan::new().panic_on_message(1), &log))
-        .child(worker("w2", FaultPlan::new(), &log));
+        .child(FaultyWorker::spec("w1", FaultPlan::new().panic_on_message(1), &log))
+        .child(FaultyWorker::spec("w2", FaultPlan::new(), &log));
     let app = within(
         Supervisor::builder("app")
-            .child(worker("cache", FaultPlan::new(), &log))
+            .child(FaultyWorker::spec("cache", FaultPlan::new(), &log))
             .child(ChildSpec::supervisor(workers))
             .spawn(&system),
     )

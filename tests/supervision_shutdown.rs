@@ -4,7 +4,6 @@
 //! never yields reported unresponsive; a failed start unwinds the started
 //! children; a child asking its stopping supervisor does not deadlock.
 
-use std::future::IntoFuture;
 use std::time::Duration;
 
 use actor_core::prelude::*;
@@ -12,14 +11,9 @@ use actor_core::testkit::{EventLog, FaultPlan, FaultyWorker, LogEvent, Work};
 use actor_core::{ChildSpec, Shutdown, StopOutcome, Supervisor, SupervisorError, SupervisorRef};
 use tokio::time::Instant;
 
-/// Every wait is bounded, so a hang fails fast instead of stalling the suite.
-async fn within<F: IntoFuture>(fut: F) -> F::Output {
-    tokio::time::timeout(Duration::from_secs(300), fut).await.expect("timed out: the tree hung")
-}
-
-fn worker(id: &str, plan: FaultPlan, log: &EventLog) -> ChildSpec {
-    ChildSpec::new(id, FaultyWorker::factory(plan, log.clone()))
-}
+#[path = "support/wait.rs"]
+mod wait;
+use wait::within_long as within;
 
 // Breaks if children stop in any order other than reverse start order.
 #[tokio::test(start_paused = true)]
@@ -28,7 +22,7 @@ async fn children_stop_in_reverse_start_order() {
     let log = EventLog::new();
     let mut builder = Supervisor::builder("app");
     for id in ["a", "b", "c", "d"] {
-        builder = builder.child(worker(id, FaultPlan::new(), &log));
+        builder = builder.child(FaultyWorker::spec(id, FaultPlan::new(), &log));
     }
     let _app = within(builder.spawn(&system)).await.unwrap();
     assert_eq!(log.take_lines(), ["a started", "b started", "c started", "d started"]);
@@ -47,16 +41,14 @@ async fn children_stop_in_reverse_start_order() {
 async fn nested_trees_stop_bottom_up() {
     let system = ActorSystem::new();
     let log = EventLog::new();
-    let workers = Supervisor::builder("workers").child(worker("w1", FaultPlan::new(), &log)).child(worker(
-        "w2",
-        FaultPlan::new(),
-        &log,
-    ));
+    let workers = Supervisor::builder("workers")
+        .child(FaultyWorker::spec("w1", FaultPlan::new(), &log))
+        .child(FaultyWorker::spec("w2", FaultPlan::new(), &log));
     let _app = within(
         Supervisor::builder("app")
-            .child(worker("db", FaultPlan::new(), &log))
+            .child(FaultyWorker::spec("db", FaultPlan::new(), &log))
             .child(ChildSpec::supervisor(workers))
-            .child(worker("cache", FaultPlan::new(), &log))
+            .child(FaultyWorker::spec("cache", FaultPlan::new(), &log))
             .spawn(&system),
     )
     .await
@@ -79,7 +71,9 @@ async fn brutal_kills_at_once_and_drops_the_queue() {
     let log = EventLog::new();
     let plan = FaultPlan::new().hang_on_message(1);
     let app = within(
-        Supervisor::builder("app").child(worker("w", plan.clone(), &log).shutdown(Shutdown::Brutal)).spawn(&system),
+        Supervisor::builder("app")
+            .child(FaultyWorker::spec("w", plan.clone(), &log).shutdown(Shutdown::Brutal))
+            .spawn(&system),
     )
     .await
     .unwrap();
@@ -104,8 +98,8 @@ async fn timeout_kills_a_child_that_ignores_stop_at_the_deadline() {
     let d = Duration::from_secs(2);
     let app = within(
         Supervisor::builder("app")
-            .child(worker("calm", FaultPlan::new(), &log))
-            .child(worker("stuck", plan.clone(), &log).shutdown(Shutdown::Timeout(d)))
+            .child(FaultyWorker::spec("calm", FaultPlan::new(), &log))
+            .child(FaultyWorker::spec("stuck", plan.clone(), &log).shutdown(Shutdown::Timeout(d)))
             .spawn(&system),
     )
     .await
@@ -135,8 +129,8 @@ async fn an_on_stop_that_hangs_is_reported_unresponsive_and_the_tree_goes_on() {
     let d = Duration::from_secs(1);
     let _app = within(
         Supervisor::builder("app")
-            .child(worker("first", FaultPlan::new(), &log))
-            .child(worker("hangs", plan.clone(), &log).shutdown(Shutdown::Timeout(d)))
+            .child(FaultyWorker::spec("first", FaultPlan::new(), &log))
+            .child(FaultyWorker::spec("hangs", plan.clone(), &log).shutdown(Shutdown::Timeout(d)))
             .spawn(&system),
     )
     .await
@@ -159,7 +153,7 @@ async fn infinity_waits_for_a_slow_child() {
     let slow = Duration::from_secs(600);
     let app = within(
         Supervisor::builder("app")
-            .child(worker("slow", FaultPlan::new().slow_stop(slow), &log).shutdown(Shutdown::Infinity))
+            .child(FaultyWorker::spec("slow", FaultPlan::new().slow_stop(slow), &log).shutdown(Shutdown::Infinity))
             .spawn(&system),
     )
     .await
@@ -181,10 +175,10 @@ async fn start_failure_of_child_k_stops_the_earlier_ones_in_reverse() {
     let late = FaultPlan::new();
     let result = within(
         Supervisor::builder("app")
-            .child(worker("a", FaultPlan::new(), &log))
-            .child(worker("b", FaultPlan::new(), &log))
-            .child(worker("c", FaultPlan::new().always_fail_start(), &log))
-            .child(worker("d", late.clone(), &log))
+            .child(FaultyWorker::spec("a", FaultPlan::new(), &log))
+            .child(FaultyWorker::spec("b", FaultPlan::new(), &log))
+            .child(FaultyWorker::spec("c", FaultPlan::new().always_fail_start(), &log))
+            .child(FaultyWorker::spec("d", late.clone(), &log))
             .spawn(&system),
     )
     .await;
@@ -265,7 +259,7 @@ async fn a_child_asking_its_supervisor_while_it_gives_up_does_not_deadlock() {
         Supervisor::builder("app")
             .intensity(0, Duration::from_secs(1))
             .child(ChildSpec::new("asker", move || Asker { log: l.clone(), sup: None }).shutdown(Shutdown::Infinity))
-            .child(worker("bad", FaultPlan::new().panic_on_message(1), &log))
+            .child(FaultyWorker::spec("bad", FaultPlan::new().panic_on_message(1), &log))
             .spawn(&system),
     )
     .await
@@ -299,8 +293,11 @@ async fn a_child_that_never_yields_is_reported_unresponsive() {
     let _release = ReleaseOnDrop(plan.clone());
     let app = within(
         Supervisor::builder("app")
-            .child(worker("calm", FaultPlan::new(), &log))
-            .child(worker("spinner", plan.clone(), &log).shutdown(Shutdown::Timeout(Duration::from_millis(20))))
+            .child(FaultyWorker::spec("calm", FaultPlan::new(), &log))
+            .child(
+                FaultyWorker::spec("spinner", plan.clone(), &log)
+                    .shutdown(Shutdown::Timeout(Duration::from_millis(20))),
+            )
             .spawn(&system),
     )
     .await

@@ -3,17 +3,13 @@
 //! starts all in start order; RestForOne does the same for the children
 //! started after the failed one. First, middle and last child failures.
 
-use std::future::IntoFuture;
-use std::time::Duration;
-
 use actor_core::prelude::*;
-use actor_core::testkit::{EventLog, FaultPlan, FaultyWorker, Incarnation, Work};
-use actor_core::{ChildSpec, Strategy, Supervisor};
+use actor_core::testkit::{EventLog, FaultPlan, FaultyWorker, Incarnation, LogEvent, Work};
+use actor_core::{Strategy, Supervisor};
 
-/// Every wait is bounded, so a hang fails fast instead of stalling the suite.
-async fn within<F: IntoFuture>(fut: F) -> F::Output {
-    tokio::time::timeout(Duration::from_secs(30), fut).await.expect("timed out")
-}
+#[path = "support/wait.rs"]
+mod wait;
+use wait::within;
 
 const IDS: [&str; 3] = ["a", "b", "c"];
 
@@ -25,7 +21,7 @@ async fn failure_sequence(strategy: Strategy, failing: &str, expected_len: usize
     let mut builder = Supervisor::builder("app").strategy(strategy);
     for id in IDS {
         let plan = if id == failing { FaultPlan::new().panic_on_message(1) } else { FaultPlan::new() };
-        builder = builder.child(ChildSpec::new(id, FaultyWorker::factory(plan, log.clone())));
+        builder = builder.child(FaultyWorker::spec(id, plan, &log));
     }
     let app = within(builder.spawn(&system)).await.unwrap();
     assert_eq!(log.take_lines(), ["a started", "b started", "c started"]);
@@ -94,8 +90,8 @@ async fn one_for_all_keeps_every_siblings_handle() {
     let app = within(
         Supervisor::builder("app")
             .strategy(Strategy::OneForAll)
-            .child(ChildSpec::new("a", FaultyWorker::factory(FaultPlan::new(), log.clone())))
-            .child(ChildSpec::new("b", FaultyWorker::factory(FaultPlan::new().fail_on_message(1), log.clone())))
+            .child(FaultyWorker::spec("a", FaultPlan::new(), &log))
+            .child(FaultyWorker::spec("b", FaultPlan::new().fail_on_message(1), &log))
             .spawn(&system),
     )
     .await
@@ -103,8 +99,8 @@ async fn one_for_all_keeps_every_siblings_handle() {
     let a = app.child::<FaultyWorker>("a").unwrap();
     let b = app.child::<FaultyWorker>("b").unwrap();
     assert_eq!(within(b.ask(Work(1))).await, Ok(1));
-    within(log.wait_until(|e| e.iter().filter(|(_, ev)| *ev == actor_core::testkit::LogEvent::Started).count() == 4))
-        .await;
+    within(log.wait_for_count(&LogEvent::Started, 4)).await;
+    assert_eq!(log.count(&LogEvent::Started), 4);
     // The old handles reach the second incarnations.
     assert_eq!(within(a.ask(Incarnation)).await, Ok(2));
     assert_eq!(within(b.ask(Incarnation)).await, Ok(2));

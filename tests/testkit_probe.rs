@@ -1,19 +1,17 @@
 //! The test kit's own guarantees: a `TestProbe` yields messages in arrival
 //! order and fails an expectation at its deadline (virtual time, no real
-//! waiting); `EventLog` waits wake on the entry that satisfies them;
-//! `FaultPlan` counts across incarnations.
+//! waiting); `EventLog` waits wake on the entry that satisfies them and
+//! count from the last `take`; `FaultPlan` counts across incarnations.
 
-use std::future::IntoFuture;
 use std::time::Duration;
 
 use actor_core::prelude::*;
 use actor_core::testkit::{EventLog, Fault, FaultPlan, FaultyWorker, LogEvent, TestProbe, Work};
 use tokio::time::Instant;
 
-/// Every wait is bounded, so a hang fails fast instead of stalling the suite.
-async fn within<F: IntoFuture>(fut: F) -> F::Output {
-    tokio::time::timeout(Duration::from_secs(30), fut).await.expect("timed out")
-}
+#[path = "support/wait.rs"]
+mod wait;
+use wait::within;
 
 // Breaks if the probe reorders messages or expect_no_message ends before its deadline.
 #[tokio::test(start_paused = true)]
@@ -71,6 +69,30 @@ async fn event_log_waits_wake_on_the_entry() {
     within(task).await.unwrap();
     assert_eq!(log.take_lines(), ["w handled 0", "w handled 1", "w handled 2"]);
     assert!(log.is_empty());
+}
+
+// Breaks if a wait after take counts entries that were taken, or count and wait_for_count miss entries of some actor.
+#[tokio::test(start_paused = true)]
+async fn event_log_waits_count_from_the_last_take() {
+    let log = EventLog::new();
+    for actor in ["a", "b", "a"] {
+        log.record(actor, LogEvent::Started);
+    }
+    log.record("a", LogEvent::Handled(1));
+    assert_eq!(log.count(&LogEvent::Started), 3);
+    assert_eq!(within(log.wait_for_count(&LogEvent::Started, 3)).await.len(), 4);
+    assert_eq!(log.take().len(), 4);
+    assert_eq!(log.count(&LogEvent::Started), 0);
+    let writer = log.clone();
+    let task = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        writer.record("c", LogEvent::Started);
+    });
+    let t0 = Instant::now();
+    let entries = within(log.wait_for_len(1)).await;
+    assert_eq!(t0.elapsed(), Duration::from_secs(1));
+    assert_eq!(entries, [("c".to_owned(), LogEvent::Started)]);
+    within(task).await.unwrap();
 }
 
 // Breaks if the plan's counters restart with each incarnation instead of spanning them.

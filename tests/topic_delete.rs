@@ -2,14 +2,14 @@
 //! closed, `get` says `NotFound`, a re-created topic starts at offset 0;
 //! the table checks names and payload types.
 
-use std::time::Duration;
+use std::pin::pin;
 
 use actor_core::{ActorSystem, ConfigError, ConsumerConfig, Overflow, PublishError, StartAt, TopicConfig, TopicError};
+use futures::poll;
 
-/// Every wait is bounded, so a hang fails fast instead of stalling the suite.
-async fn within<F: std::future::IntoFuture>(fut: F) -> F::Output {
-    tokio::time::timeout(Duration::from_secs(30), fut).await.expect("timed out: the engine hung")
-}
+#[path = "support/wait.rs"]
+mod wait;
+use wait::within;
 
 #[tokio::test]
 async fn delete_wakes_every_waiter_and_closes_old_handles() {
@@ -21,19 +21,36 @@ async fn delete_wakes_every_waiter_and_closes_old_handles() {
     let mut sub = topic.subscribe(StartAt::Latest).await.unwrap();
     let mut c = topic.consumer("g", ConsumerConfig::default().start(StartAt::Latest)).await.unwrap();
     let mut slow = topic.consumer("slow", ConsumerConfig::default().start(StartAt::Latest)).await.unwrap();
-    let sub_wait = tokio::spawn(async move { sub.recv().await.map(|_| ()) });
-    let group_wait = tokio::spawn(async move { c.recv().await.map(|_| ()) });
     topic.publish(0).await.unwrap();
+    // Each receives until an error and counts what it got: offset 0, then it waits.
+    let mut sub_wait = pin!(async {
+        let mut got = 0;
+        loop {
+            match sub.recv().await {
+                Ok(_) => got += 1,
+                Err(e) => return (got, e),
+            }
+        }
+    });
+    let mut group_wait = pin!(async {
+        let mut got = 0;
+        loop {
+            match c.recv().await {
+                Ok(_) => got += 1,
+                Err(e) => return (got, e),
+            }
+        }
+    });
+    assert!(poll!(sub_wait.as_mut()).is_pending(), "the subscriber waits after offset 0");
+    assert!(poll!(group_wait.as_mut()).is_pending(), "the member waits after offset 0");
     let _held = within(slow.recv()).await.unwrap();
-    let t = topic.clone();
-    let blocked = tokio::spawn(async move { t.publish(1).await.map_err(|e| e.into_inner()) });
-    tokio::task::yield_now().await;
+    let mut blocked = pin!(topic.publish(1));
+    assert!(poll!(blocked.as_mut()).is_pending(), "slow has not acked offset 0");
     topics.delete("t").await.unwrap();
     let deleted = TopicError::Deleted { name: "t".into() };
-    // The subscriber and the member may have read offset 0 first; each ends with Deleted.
-    let _ = within(sub_wait).await.unwrap();
-    let _ = within(group_wait).await.unwrap();
-    assert_eq!(within(blocked).await.unwrap(), Err(1));
+    assert_eq!(within(sub_wait).await, (1, deleted.clone()));
+    assert_eq!(within(group_wait).await, (1, deleted.clone()));
+    assert!(matches!(within(blocked).await, Err(PublishError::Deleted(1))));
     assert!(matches!(topic.publish(2).await, Err(PublishError::Deleted(2))));
     assert_eq!(topic.subscribe(StartAt::Earliest).await.unwrap_err(), deleted);
     assert_eq!(within(slow.recv()).await.unwrap_err(), deleted);
@@ -54,13 +71,14 @@ async fn waiting_receivers_get_deleted() {
     let topic = topics.create::<u64>("t", TopicConfig::default()).await.unwrap();
     let mut sub = topic.subscribe(StartAt::Latest).await.unwrap();
     let mut c = topic.consumer("g", ConsumerConfig::default()).await.unwrap();
-    let a = tokio::spawn(async move { sub.recv().await.map(|_| ()) });
-    let b = tokio::spawn(async move { c.recv().await.map(|_| ()) });
-    tokio::task::yield_now().await;
+    let mut a = pin!(async { sub.recv().await.map(|_| ()) });
+    let mut b = pin!(async { c.recv().await.map(|_| ()) });
+    assert!(poll!(a.as_mut()).is_pending(), "the subscriber waits");
+    assert!(poll!(b.as_mut()).is_pending(), "the member waits");
     topics.delete("t").await.unwrap();
     let deleted = Err(TopicError::Deleted { name: "t".into() });
-    assert_eq!(within(a).await.unwrap(), deleted);
-    assert_eq!(within(b).await.unwrap(), deleted);
+    assert_eq!(within(a).await, deleted);
+    assert_eq!(within(b).await, deleted);
     system.shutdown().await;
 }
 
@@ -87,8 +105,8 @@ async fn table_checks_names_types_and_configs() {
 }
 
 #[test]
-fn engine_without_a_runtime_is_an_error_not_a_panic() {
-    // Breaks if using the engine from a thread with no tokio runtime panics.
+fn engine_taken_outside_the_runtime_works() {
+    // Breaks if taking the engine on a thread outside the tokio runtime panics or leaves it unusable.
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let system = rt.block_on(async { ActorSystem::new() });
     let topics = system.topics(); // outside the runtime

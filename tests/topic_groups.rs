@@ -10,10 +10,9 @@ use std::time::Duration;
 
 use actor_core::{ActorSystem, ConsumerConfig, Message, StartAt, TopicConfig, TopicError};
 
-/// Every wait is bounded, so a hang fails fast instead of stalling the suite.
-async fn within<F: std::future::IntoFuture>(fut: F) -> F::Output {
-    tokio::time::timeout(Duration::from_secs(30), fut).await.expect("timed out: the engine hung")
-}
+#[path = "support/wait.rs"]
+mod wait;
+use wait::within;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn members_compete_and_each_message_goes_to_exactly_one() {

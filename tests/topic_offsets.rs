@@ -7,10 +7,9 @@ use std::time::Duration;
 use actor_core::{ActorSystem, Event, StartAt, Subscriber, TopicConfig, TopicError};
 use futures::StreamExt;
 
-/// Every wait is bounded, so a hang fails fast instead of stalling the suite.
-async fn within<F: std::future::IntoFuture>(fut: F) -> F::Output {
-    tokio::time::timeout(Duration::from_secs(30), fut).await.expect("timed out: the engine hung")
-}
+#[path = "support/wait.rs"]
+mod wait;
+use wait::within;
 
 async fn next_msg<T: Send + Sync + Clone + 'static>(sub: &mut Subscriber<T>) -> (u64, T) {
     match within(sub.recv()).await.expect("recv") {

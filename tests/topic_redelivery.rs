@@ -1,16 +1,16 @@
 //! Acknowledgements and redelivery: ack_wait expiry, nack, nack_after,
 //! in_progress, claim (XCLAIM), stale tokens, max_deliver and reject into
-//! the dead-letter topic with its headers. Paused time throughout.
+//! the dead-letter topic with its headers, and prefetched messages whose
+//! ack wait ran out before they were returned. Paused time throughout.
 
 use std::time::Duration;
 
 use actor_core::{ActorSystem, Consumer, ConsumerConfig, Event, StartAt, Subscriber, TopicConfig, TopicError};
 use tokio::time::advance;
 
-/// Every wait is bounded, so a hang fails fast instead of stalling the suite.
-async fn within<F: std::future::IntoFuture>(fut: F) -> F::Output {
-    tokio::time::timeout(Duration::from_secs(300), fut).await.expect("timed out: the engine hung")
-}
+#[path = "support/wait.rs"]
+mod wait;
+use wait::within_long as within;
 
 /// Lets the topic's timer driver run after a clock change.
 async fn settle() {
@@ -187,5 +187,51 @@ async fn reject_dead_letters_at_once_and_missing_dlq_is_counted() {
     let g = topic.stats().await.unwrap().group("other").cloned().unwrap();
     assert_eq!((g.dead_lettered_total, g.dead_letters_dropped, g.committed), (1, 1, 1));
     assert!(matches!(topic.consumer("x", cfg().dead_letter("missing")).await, Err(TopicError::NotFound { .. })));
+    system.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn prefetched_message_outliving_its_ack_wait_is_renewed_not_duplicated() {
+    // Breaks if a message taken ahead is handed out after its ack wait ran out while it is also redelivered.
+    let system = ActorSystem::new();
+    let topic = system.topics().create::<u64>("t", TopicConfig::default()).await.unwrap();
+    topic.publish_batch(vec![0, 1]).await.unwrap();
+    let mut c = topic.consumer("g", cfg()).await.unwrap();
+    let head = c.try_recv().unwrap().unwrap(); // takes both; offset 1 waits in the consumer
+    assert_eq!(head.offset(), 0);
+    head.ack().await.unwrap();
+    advance(Duration::from_secs(11)).await;
+    settle().await; // the timer driver sees the tail's ack wait run out
+    let tail = within(c.recv()).await.unwrap();
+    assert_eq!((tail.offset(), tail.delivery_count()), (1, 1));
+    none_now(&mut c).await;
+    tail.ack().await.unwrap();
+    let g = topic.stats().await.unwrap().group("g").cloned().unwrap();
+    assert_eq!((g.committed, g.redelivered_total, g.in_flight), (2, 0, 0));
+    system.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn prefetched_message_redelivered_elsewhere_is_skipped() {
+    // Breaks if a consumer hands out a message taken ahead after another member got its redelivery.
+    let system = ActorSystem::new();
+    let topic = system.topics().create::<u64>("t", TopicConfig::default()).await.unwrap();
+    topic.publish_batch(vec![0, 1, 2]).await.unwrap();
+    let mut a = topic.consumer("g", cfg()).await.unwrap();
+    let head = a.try_recv().unwrap().unwrap(); // takes all three; offsets 1 and 2 wait in `a`
+    assert_eq!(head.offset(), 0);
+    head.ack().await.unwrap();
+    let mut b = topic.consumer("g", cfg()).await.unwrap();
+    advance(Duration::from_secs(11)).await;
+    settle().await;
+    let moved = b.try_recv().unwrap().expect("offset 1 is due for redelivery");
+    assert_eq!((moved.offset(), moved.delivery_count()), (1, 2));
+    let kept = within(a.recv()).await.unwrap();
+    assert_eq!((kept.offset(), kept.delivery_count()), (2, 1));
+    none_now(&mut a).await;
+    moved.ack().await.unwrap();
+    kept.ack().await.unwrap();
+    let g = topic.stats().await.unwrap().group("g").cloned().unwrap();
+    assert_eq!((g.committed, g.redelivered_total, g.in_flight), (3, 1, 0));
     system.shutdown().await;
 }

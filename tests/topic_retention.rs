@@ -8,10 +8,9 @@ use std::time::Duration;
 use actor_core::{ActorSystem, ConsumerConfig, Event, Overflow, PublishError, StartAt, TopicConfig};
 use futures::poll;
 
-/// Every wait is bounded, so a hang fails fast instead of stalling the suite.
-async fn within<F: std::future::IntoFuture>(fut: F) -> F::Output {
-    tokio::time::timeout(Duration::from_secs(30), fut).await.expect("timed out: the engine hung")
-}
+#[path = "support/wait.rs"]
+mod wait;
+use wait::within;
 
 #[tokio::test]
 async fn max_messages_drops_oldest_and_subscriber_sees_gap() {

@@ -3,7 +3,6 @@
 //! `Unresponsive` after its deadlines instead of waiting forever, and still
 //! stops everyone else.
 
-use std::future::IntoFuture;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -12,10 +11,9 @@ use actor_core::StopOutcome;
 use actor_core::prelude::*;
 use tokio::sync::oneshot;
 
-/// Every wait is bounded, so a hang fails fast instead of stalling the suite.
-async fn within<F: IntoFuture>(fut: F) -> F::Output {
-    tokio::time::timeout(Duration::from_secs(30), fut).await.expect("timed out: the runtime hung")
-}
+#[path = "support/wait.rs"]
+mod wait;
+use wait::within;
 
 /// Its `Spin` handler busy-waits on a flag without ever awaiting.
 struct Spinner;
@@ -81,7 +79,7 @@ async fn a_handler_that_never_yields_is_reported_unresponsive() {
 
     // Once the spinner lets go, its task is torn down and waiters are released.
     drop(guard);
-    assert!(!within(spinner.wait_for_stop()).await.is_normal());
+    assert_eq!(within(spinner.wait_for_stop()).await, ExitReason::Killed);
     assert!(!spinner.is_alive());
 }
 

@@ -340,11 +340,8 @@ pub(crate) fn send_tell<'a, A: Handler<M>, M: Send + 'static>(
         let permit = match waiting.as_mut() {
             Some(reserve) => std::task::ready!(reserve.as_mut().poll(cx)),
             None => {
-                if !inner.core.is_accepting() {
-                    return Poll::Ready(Err(SendError::Closed(msg.take().expect("a tell sends once"))));
-                }
                 let coop = std::task::ready!(tokio::task::coop::poll_proceed(cx));
-                match inner.tx.try_reserve() {
+                match try_permit(inner) {
                     Ok(permit) => {
                         coop.made_progress();
                         Ok(permit)
@@ -369,11 +366,16 @@ pub(crate) fn send_tell<'a, A: Handler<M>, M: Send + 'static>(
     })
 }
 
-pub(crate) fn try_send_tell<A: Handler<M>, M: Send + 'static>(inner: &Inner<A>, msg: M) -> Result<(), TrySendError<M>> {
+/// Mailbox space right now, unless the actor stopped taking messages.
+fn try_permit<A: Actor>(inner: &Inner<A>) -> Result<Permit<'_, Envelope<A>>, chan::TrySendError<()>> {
     if !inner.core.is_accepting() {
-        return Err(TrySendError::Closed(msg));
+        return Err(chan::TrySendError::Closed(()));
     }
-    match inner.tx.try_reserve() {
+    inner.tx.try_reserve()
+}
+
+pub(crate) fn try_send_tell<A: Handler<M>, M: Send + 'static>(inner: &Inner<A>, msg: M) -> Result<(), TrySendError<M>> {
+    match try_permit(inner) {
         Ok(permit) => {
             permit.send(Envelope::tell(msg));
             Ok(())
@@ -388,9 +390,14 @@ pub(crate) async fn send_tell_timeout<A: Handler<M>, M: Send + 'static>(
     msg: M,
     timeout: Duration,
 ) -> Result<(), SendError<M>> {
-    if !inner.core.is_accepting() {
-        return Err(SendError::Closed(msg));
-    }
+    // Space now: no timer needed (one unit of cooperative budget, as
+    // `tell` spends).
+    tokio::task::coop::consume_budget().await;
+    let msg = match try_send_tell(inner, msg) {
+        Ok(()) => return Ok(()),
+        Err(TrySendError::Closed(msg)) => return Err(SendError::Closed(msg)),
+        Err(TrySendError::Full(msg)) => msg,
+    };
     match tokio::time::timeout(timeout, inner.tx.reserve()).await {
         Ok(Ok(permit)) => {
             permit.send(Envelope::tell(msg));
@@ -499,10 +506,7 @@ impl<'a, A: Handler<M>, M: Send + 'static> Future for AskFuture<'a, A, M> {
                         }
                         this.deadline = Some(Box::pin(tokio::time::sleep(t)));
                     }
-                    if !actor.core.is_accepting() {
-                        return Poll::Ready(Err(AskError::Stopped));
-                    }
-                    match actor.tx.try_reserve() {
+                    match try_permit(actor) {
                         Ok(permit) => this.enqueue(permit, msg),
                         Err(chan::TrySendError::Closed(())) => return Poll::Ready(Err(AskError::Stopped)),
                         Err(chan::TrySendError::Full(())) if !this.wait_for_space => {
@@ -689,7 +693,14 @@ impl<M: Send + 'static> Recipient<M> {
     ///
     /// Cancel safe, as [`ActorRef::tell`].
     pub async fn tell(&self, msg: M) -> Result<(), SendError<M>> {
-        self.target.tell(msg).await
+        // Space now: sent without the boxed wait (one unit of cooperative
+        // budget, as `ActorRef::tell` spends).
+        tokio::task::coop::consume_budget().await;
+        match self.target.try_tell(msg) {
+            Ok(()) => Ok(()),
+            Err(TrySendError::Closed(msg)) => Err(SendError::Closed(msg)),
+            Err(TrySendError::Full(msg)) => self.target.tell(msg).await,
+        }
     }
 
     /// As [`ActorRef::try_tell`].

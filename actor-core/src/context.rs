@@ -6,6 +6,7 @@
 //! actor starts with none.
 
 use std::fmt;
+use std::future::Future;
 use std::time::Duration;
 
 use futures::{Stream, StreamExt};
@@ -174,23 +175,10 @@ impl<A: Actor> Context<A> {
     where
         A: Handler<M>,
     {
-        let token = self.task_token();
-        let weak = self.weak();
-        let t = token.clone();
-        tokio::spawn(async move {
-            tokio::select! {
-                _ = t.cancelled() => {}
-                _ = tokio::time::sleep(delay) => {
-                    if let Some(inner) = weak.upgrade() {
-                        tokio::select! {
-                            _ = t.cancelled() => {}
-                            _ = send_tell(&inner, msg) => {}
-                        }
-                    }
-                }
-            }
-        });
-        TimerHandle { token }
+        self.spawn_scoped(|weak| async move {
+            tokio::time::sleep(delay).await;
+            deliver(&weak, msg).await;
+        })
     }
 
     /// Sends `make()` to this actor every `period` (the first after one
@@ -209,26 +197,17 @@ impl<A: Actor> Context<A> {
         if period.is_zero() {
             return Err(ConfigError::ZeroDuration { what: "timer period" });
         }
-        let token = self.task_token();
-        let weak = self.weak();
-        let t = token.clone();
-        tokio::spawn(async move {
+        Ok(self.spawn_scoped(|weak| async move {
             let start = tokio::time::Instant::now() + period;
             let mut ticks = tokio::time::interval_at(start, period);
             ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
-                tokio::select! {
-                    _ = t.cancelled() => return,
-                    _ = ticks.tick() => {}
-                }
-                let Some(inner) = weak.upgrade() else { return };
-                tokio::select! {
-                    _ = t.cancelled() => return,
-                    sent = send_tell(&inner, make()) => if sent.is_err() { return },
+                ticks.tick().await;
+                if !deliver(&weak, make()).await {
+                    return;
                 }
             }
-        });
-        Ok(TimerHandle { token })
+        }))
     }
 
     /// Delivers every item of `stream` to this actor as a message, in order
@@ -240,24 +219,14 @@ impl<A: Actor> Context<A> {
         S::Item: Send + 'static,
         A: Handler<S::Item>,
     {
-        let token = self.task_token();
-        let weak = self.weak();
-        let t = token.clone();
-        tokio::spawn(async move {
+        self.spawn_scoped(|weak| async move {
             let mut stream = std::pin::pin!(stream);
-            loop {
-                let item = tokio::select! {
-                    _ = t.cancelled() => return,
-                    item = stream.next() => match item { Some(item) => item, None => return },
-                };
-                let Some(inner) = weak.upgrade() else { return };
-                tokio::select! {
-                    _ = t.cancelled() => return,
-                    sent = send_tell(&inner, item) => if sent.is_err() { return },
+            while let Some(item) = stream.next().await {
+                if !deliver(&weak, item).await {
+                    return;
                 }
             }
-        });
-        TimerHandle { token }
+        })
     }
 
     /// Delivers [`Terminated`] to this actor when `other` stops for good
@@ -266,25 +235,37 @@ impl<A: Actor> Context<A> {
     where
         A: Handler<Terminated>,
     {
-        let token = self.task_token();
-        let weak = self.weak();
         let target = other.inner().clone();
-        let t = token.clone();
-        tokio::spawn(async move {
-            let reason = tokio::select! {
-                _ = t.cancelled() => return,
-                reason = target.core.wait_stopped() => reason,
-            };
+        self.spawn_scoped(|weak| async move {
+            let reason = target.core.wait_stopped().await;
             let msg = Terminated { id: target.core.id, reason };
             drop(target);
-            if let Some(inner) = weak.upgrade() {
-                tokio::select! {
-                    _ = t.cancelled() => {}
-                    _ = send_tell(&inner, msg) => {}
-                }
-            }
+            deliver(&weak, msg).await;
+        })
+    }
+
+    /// Runs `work` on its own task until it ends, the returned handle is
+    /// cancelled or the incarnation ends, whichever comes first.
+    fn spawn_scoped<Fut>(&mut self, work: impl FnOnce(Weak<Inner<A>>) -> Fut) -> TimerHandle
+    where
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let token = self.task_token();
+        let work = work(self.weak());
+        let t = token.clone();
+        tokio::spawn(async move {
+            t.run_until_cancelled(work).await;
         });
         TimerHandle { token }
+    }
+}
+
+/// Tells `msg` to the actor if it is still there; false if it is gone or
+/// stopped taking messages.
+async fn deliver<A: Handler<M>, M: Send + 'static>(weak: &Weak<Inner<A>>, msg: M) -> bool {
+    match weak.upgrade() {
+        Some(inner) => send_tell(&inner, msg).await.is_ok(),
+        None => false,
     }
 }
 

@@ -351,9 +351,9 @@ pub(crate) struct Request<M, R> {
     msg: UnsafeCell<Option<M>>,
 }
 
-// SAFETY: the slot is `Sync` on its own (a mutex); the message cell is only
-// ever accessed by one thread at a time (invariant 4), and moving an `M`
-// between threads needs `M: Send`.
+// SAFETY: the slot is `Sync` on its own (its lock-free protocol, see
+// `reply`); the message cell is only ever accessed by one thread at a time
+// (invariant 4), and moving an `M` between threads needs `M: Send`.
 unsafe impl<M: Send, R: Send> Sync for Request<M, R> {}
 
 impl<M: Send + 'static, R: Send + 'static> ReplySlot<R> for Request<M, R> {
@@ -415,11 +415,9 @@ impl<A: Handler<M>, M: Send + 'static> Payload<A> for AskPayload<A, M> {
         Answer { fut: actor.handle(msg, ctx), req: Some(req) }
     }
 
-    fn reject(mut self) -> bool {
-        if let Some((req, msg)) = self.open() {
-            drop(msg);
-            req.slot.fail(AskError::Stopped);
-        }
+    fn reject(self) -> bool {
+        // `Drop` fails the asker.
+        drop(self);
         false
     }
 
@@ -459,7 +457,7 @@ impl<A: Handler<M>, M: Send + 'static> Drop for AskPayload<A, M> {
         // away): the message goes now, and the asker must not wait forever.
         if let Some((req, msg)) = self.open() {
             drop(msg);
-            req.slot.fail(AskError::Stopped);
+            req.fail(AskError::Stopped);
         }
     }
 }

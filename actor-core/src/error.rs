@@ -209,7 +209,6 @@ pub enum ConfigError {
     NoRuntime,
 }
 
-/// Turns a panic payload into its message text.
 /// Why a topic operation (other than publishing) failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -338,6 +337,7 @@ impl<T> std::fmt::Debug for PublishError<T> {
     }
 }
 
+/// Turns a panic payload into its message text.
 pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     if let Some(s) = payload.downcast_ref::<&'static str>() {
         (*s).to_owned()

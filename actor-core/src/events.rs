@@ -280,7 +280,6 @@ pub(crate) fn dead_letter(system: &ActorSystem, core: &Core, message_type: &'sta
 }
 
 /// A supervisor gave up and failed to its parent (or shut the system down).
-#[allow(dead_code)]
 pub(crate) fn supervisor_escalated(system: &ActorSystem, name: &str, reason: &str) {
     tracing::error!(supervisor = name, reason, "supervisor escalated");
     let hub = system.lifecycle();

@@ -104,6 +104,7 @@ mod error;
 mod events;
 mod loom;
 mod mailbox;
+mod padded;
 mod registry;
 mod reply;
 mod runner;

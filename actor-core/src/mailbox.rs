@@ -150,12 +150,9 @@ impl<A: Actor> MailboxRx<A> {
     /// `Err(rejected so far)` if a sender may still send (the caller then
     /// finishes with `reject_all`).
     pub(crate) fn try_reject_all(&mut self, mut on_dead_letter: impl FnMut(&'static str)) -> Result<u64, u64> {
-        self.close();
-        let mut n = 0;
-        while let Some(env) = self.pop_local() {
-            reject(env, &mut on_dead_letter);
-            n += 1;
-        }
+        let mut n = self.reject_now(&mut on_dead_letter);
+        // Empty now; one more look tells closed-for-good from a sender that
+        // still holds capacity.
         loop {
             match self.rx.try_recv() {
                 Ok(env) => {

@@ -68,7 +68,7 @@ unsafe impl<R: Send> Sync for Slot<R> {}
 
 impl<R: Send + 'static> Slot<R> {
     /// A slot on its own, for the models of its protocol.
-    #[cfg_attr(not(test), allow(dead_code))]
+    #[cfg(test)]
     pub(crate) fn new() -> Arc<Self> {
         Arc::new(Self::waiting())
     }
@@ -134,6 +134,9 @@ pub(crate) trait ReplySlot<R>: Send + Sync + 'static {
     fn slot(&self) -> &Slot<R>;
 }
 
+// A bare slot is what the reply models drive; the runtime's requests carry
+// their slot beside the message (`envelope::Request`).
+#[cfg(test)]
 impl<R: Send + 'static> ReplySlot<R> for Slot<R> {
     fn slot(&self) -> &Slot<R> {
         self
@@ -153,6 +156,7 @@ pub(crate) trait ErasedSlot: Send + Sync {
     fn give_sender(self: Arc<Self>, out: &mut dyn Any) -> Result<(), Arc<dyn ErasedSlot>>;
 }
 
+#[cfg(test)]
 impl<R: Send + 'static> ErasedSlot for Slot<R> {
     fn fail(&self, error: AskError) {
         let _ = self.complete(Err(error));
@@ -182,7 +186,7 @@ pub(crate) fn give_sender<R: Send + 'static, S: ReplySlot<R> + ErasedSlot>(
 }
 
 /// The asker's future: resolves to the reply or the error that replaced it.
-pub(crate) struct ReplyFuture<R: Send + 'static, S: ReplySlot<R> = Slot<R>> {
+pub(crate) struct ReplyFuture<R: Send + 'static, S: ReplySlot<R>> {
     slot: Option<Arc<S>>,
     _reply: PhantomData<fn() -> R>,
 }

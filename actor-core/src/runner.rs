@@ -165,7 +165,7 @@ impl Core {
     /// the next one; requests that arrive from now on stay set and apply to
     /// the next incarnation. One read-modify-write: `AcqRel` as `set_phase`.
     pub(crate) fn begin_restart(&self) {
-        let _ = self.state.fetch_update(Ordering::AcqRel, Ordering::Acquire, |_| Some(RESTARTING));
+        self.state.swap(RESTARTING, Ordering::AcqRel);
     }
 
     /// Registers the task's waker for control signals.
@@ -373,8 +373,6 @@ pub(crate) enum Wake {
     Batch,
     /// A stop or kill request (the word as read).
     Signal(u32),
-    /// Every sender is gone and the mailbox is empty.
-    Closed,
 }
 
 /// The idle wait of the message loop: a control request wins over messages.
@@ -397,7 +395,9 @@ pub(crate) fn poll_idle<A: Actor>(
     }
     match mailbox.poll_fill(cx) {
         Poll::Ready(true) => Poll::Ready(Wake::Batch),
-        Poll::Ready(false) => Poll::Ready(Wake::Closed),
+        // The lane ends only when closed: `Inner` keeps a sender for as long
+        // as the runner lives, and the runner closes the lane after its loop.
+        Poll::Ready(false) => unreachable!("the mailbox is closed only after the message loop"),
         Poll::Pending => {
             if !*armed {
                 core.register(cx);
@@ -574,7 +574,6 @@ impl<A: Actor> Runner<A> {
                             continue;
                         }
                         Wake::Signal(s) => return Ended::Stop(s),
-                        Wake::Closed => return Ended::Exit(ExitReason::Normal),
                     }
                 }
             };
@@ -645,13 +644,11 @@ impl<A: Actor> Runner<A> {
     /// supervised one stays open (a restart may follow) and the drain covers
     /// what was queued when the stop was seen.
     async fn drain(&mut self, actor: &mut A, ctx: &mut Context<A>, signal: u32, supervised: bool) -> ExitReason {
-        let inner = self.inner.clone();
-        let core = &inner.core;
         let reason = stop_reason(signal);
         if reason == ExitReason::Killed {
             return reason;
         }
-        core.set_phase(STOPPING);
+        self.inner.core.set_phase(STOPPING);
         let mut budget = self.mailbox.len();
         if !supervised {
             self.mailbox.close();
@@ -666,11 +663,12 @@ impl<A: Actor> Runner<A> {
                 None
             };
             let Some(env) = next else { return reason };
-            if core.load() & KILL != 0 {
+            if self.inner.core.load() & KILL != 0 {
                 self.reject_one(env);
                 return ExitReason::Killed;
             }
             let exit = self.handle(actor, ctx, env).await;
+            let core = &self.inner.core;
             core.processed.fetch_add(1, Ordering::Relaxed);
             core.drained.fetch_add(1, Ordering::Relaxed);
             if let Some(exit) = exit {

@@ -104,7 +104,7 @@ use std::time::Duration;
 
 pub use backoff::Backoff;
 
-use crate::actor::{Actor, ExitReason};
+use crate::actor::{Actor, ExitReason, Handler};
 use crate::actor_ref::{ActorId, ActorRef, ActorStatus};
 use crate::error::{ConfigError, SupervisorError};
 use crate::loom::lock;
@@ -112,7 +112,7 @@ use crate::loom::sync::{Arc, Mutex};
 use crate::runner::{self, SpawnOptions, check_capacity};
 use crate::system::ActorSystem;
 
-use actor::{Command, SupervisorActor};
+use actor::{DeleteChild, RestartChild, StartChild, SupervisorActor, TerminateChild, WhichChildren};
 use link::Factory;
 
 /// Which children a restart involves.
@@ -196,23 +196,35 @@ impl<A: Actor> ChildStart for WorkerStart<A> {
     }
 
     fn start(&self, system: &ActorSystem, id: &str, parent: &actor::Parent) -> Result<actor::Started, ExitReason> {
-        let actor = link::make(&self.factory)?;
-        let link = link::ChildLink::new();
-        let supervision = link::ChildSupervision {
-            link: link.clone(),
-            factory: self.factory.clone(),
-            supervisor: parent.weak.clone(),
-            incarnation: 0,
-        };
-        let opts = SpawnOptions {
-            name: Some(id.to_owned().into()),
-            parent: Some(parent.id),
-            registered: false,
-            supervision: Some(Box::new(supervision)),
-        };
-        let actor_ref = runner::spawn(system, actor, opts).map_err(|e| ExitReason::Failed(e.to_string()))?;
+        let (actor_ref, link) = spawn_child(system, id, parent, &self.factory)?;
         Ok(actor::Started { handle: Box::new(actor_ref), link })
     }
+}
+
+/// Spawns the first incarnation of a child built by `factory`, linked to
+/// `parent`.
+fn spawn_child<A: Actor>(
+    system: &ActorSystem,
+    id: &str,
+    parent: &actor::Parent,
+    factory: &Factory<A>,
+) -> Result<(ActorRef<A>, Arc<link::ChildLink>), ExitReason> {
+    let actor = link::make(factory)?;
+    let link = link::ChildLink::new();
+    let supervision = link::ChildSupervision {
+        link: link.clone(),
+        factory: factory.clone(),
+        supervisor: parent.weak.clone(),
+        incarnation: 0,
+    };
+    let opts = SpawnOptions {
+        name: Some(id.to_owned().into()),
+        parent: Some(parent.id),
+        registered: false,
+        supervision: Some(Box::new(supervision)),
+    };
+    let actor_ref = runner::spawn(system, actor, opts).map_err(|e| ExitReason::Failed(e.to_string()))?;
+    Ok((actor_ref, link))
 }
 
 struct SupervisorStart {
@@ -238,14 +250,8 @@ impl ChildStart for SupervisorStart {
         let made_table = table.clone();
         let factory: Factory<SupervisorActor> =
             Arc::new(move || SupervisorActor::new(builder.clone(), made_table.clone(), false, None));
-        let worker = WorkerStart { factory };
-        let started = worker.start(system, id, parent)?;
-        let actor_ref = started
-            .handle
-            .table_entry()
-            .downcast::<ActorRef<SupervisorActor>>()
-            .map_err(|_| ExitReason::Failed("supervisor child of the wrong type".to_owned()))?;
-        Ok(actor::Started { handle: Box::new(SupervisorRef { actor: *actor_ref, table }), link: started.link })
+        let (actor, link) = spawn_child(system, id, parent, &factory)?;
+        Ok(actor::Started { handle: Box::new(SupervisorRef { actor, table }), link })
     }
 }
 
@@ -518,13 +524,14 @@ impl SupervisorRef {
         self.table.get::<SupervisorRef>(id, "supervisor")
     }
 
-    async fn command<R: Send + 'static>(
-        &self,
-        make: impl FnOnce(tokio::sync::oneshot::Sender<R>) -> Command,
-    ) -> Result<R, SupervisorError> {
-        let (tx, rx) = tokio::sync::oneshot::channel();
-        self.actor.ask(make(tx)).await.map_err(|_| SupervisorError::Stopped)?;
-        rx.await.map_err(|_| SupervisorError::Stopped)
+    /// Asks the supervisor; `Stopped` if it is not running or stops before
+    /// it answers.
+    async fn request<M>(&self, msg: M) -> Result<<SupervisorActor as Handler<M>>::Reply, SupervisorError>
+    where
+        M: Send + 'static,
+        SupervisorActor: Handler<M>,
+    {
+        self.actor.ask(msg).await.map_err(|_| SupervisorError::Stopped)
     }
 
     /// Adds and starts a child; returns once its `on_start` finished.
@@ -536,7 +543,7 @@ impl SupervisorRef {
     /// [`SupervisorError::Stopped`] if the supervisor is not running.
     pub async fn start_child(&self, spec: ChildSpec) -> Result<ActorId, SupervisorError> {
         spec.validate()?;
-        self.command(|tx| Command::Start(spec, tx)).await?
+        self.request(StartChild(spec)).await?
     }
 
     /// Stops child `id` for good (per its shutdown policy); its spec stays,
@@ -547,7 +554,7 @@ impl SupervisorRef {
     ///
     /// [`SupervisorError::NotFound`], [`SupervisorError::Stopped`].
     pub async fn terminate_child(&self, id: &str) -> Result<(), SupervisorError> {
-        self.command(|tx| Command::Terminate(id.to_owned(), tx)).await?
+        self.request(TerminateChild(id.to_owned())).await?
     }
 
     /// Starts a terminated child again from its spec (a new actor).
@@ -558,7 +565,7 @@ impl SupervisorRef {
     /// runs, [`SupervisorError::Restarting`] if it is between incarnations,
     /// [`SupervisorError::StartFailed`].
     pub async fn restart_child(&self, id: &str) -> Result<ActorId, SupervisorError> {
-        self.command(|tx| Command::Restart(id.to_owned(), tx)).await?
+        self.request(RestartChild(id.to_owned())).await?
     }
 
     /// Removes a terminated child's spec.
@@ -568,7 +575,7 @@ impl SupervisorRef {
     /// [`SupervisorError::NotFound`], [`SupervisorError::Running`] if it
     /// runs, [`SupervisorError::Restarting`] if it is between incarnations.
     pub async fn delete_child(&self, id: &str) -> Result<(), SupervisorError> {
-        self.command(|tx| Command::Delete(id.to_owned(), tx)).await?
+        self.request(DeleteChild(id.to_owned())).await?
     }
 
     /// Every child, in start order.
@@ -577,7 +584,7 @@ impl SupervisorRef {
     ///
     /// [`SupervisorError::Stopped`] if the supervisor is not running.
     pub async fn which_children(&self) -> Result<Vec<ChildInfo>, SupervisorError> {
-        self.command(Command::Which).await
+        self.request(WhichChildren).await
     }
 
     /// Child counts.

@@ -20,7 +20,7 @@
 //! registry, then a table shard, then the extensions map is never nested.
 
 use std::any::{Any, TypeId};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::time::Duration;
 
@@ -33,6 +33,7 @@ use crate::error::{ConfigError, RegistryError, SpawnError};
 use crate::loom::lock;
 use crate::loom::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use crate::loom::sync::{Arc, Mutex};
+use crate::padded::Padded;
 use crate::registry::Registry;
 use crate::runner::{self, ActorCell, Core, SpawnOptions};
 
@@ -82,23 +83,13 @@ impl Slab {
     }
 }
 
-/// Keeps a value on cache lines of its own: the spawning thread bumps the
-/// id counter and locks shards while actors on other threads take the
-/// system's handle and remove themselves from other shards.
-#[repr(align(128))]
-struct Padded<T>(T);
-
-impl<T> std::ops::Deref for Padded<T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        &self.0
-    }
-}
-
 struct SystemInner {
     name: String,
     drain_timeout: Duration,
     runtime: Handle,
+    /// Padded, as are the shards: the spawning thread bumps the counter and
+    /// locks shards while actors on other threads remove themselves from
+    /// other shards and read the fields around them.
     next_id: Padded<AtomicU64>,
     stopping: AtomicBool,
     dead_letters: AtomicU64,
@@ -116,6 +107,9 @@ struct SystemInner {
 #[derive(Default)]
 struct StopLog {
     entries: Vec<ActorShutdown>,
+    /// Actors with a line in `entries`: one line each, whichever path
+    /// (the actor's own stop, or shutdown abandoning it) gets there first.
+    logged: HashSet<ActorId>,
     /// Actors killed at a deadline (false) or already reported
     /// unresponsive (true); their entry says so, once.
     marked: HashMap<ActorId, bool>,
@@ -337,8 +331,8 @@ impl ActorSystem {
 
     async fn stop_one(&self, core: &Core) {
         let deadline = self.inner.drain_timeout;
-        if let Some(reason) = core.exit_reason() {
-            self.log(core, StopOutcome::AlreadyStopped(reason));
+        if core.exit_reason().is_some() {
+            // It stopped after shutdown began, so its stop logged its line.
             return;
         }
         core.request_stop(true);
@@ -364,7 +358,10 @@ impl ActorSystem {
             dropped: core.dropped.load(Ordering::Relaxed),
             outcome,
         };
-        lock(&self.inner.stop_log).entries.push(entry);
+        let mut log = lock(&self.inner.stop_log);
+        if log.logged.insert(entry.id) {
+            log.entries.push(entry);
+        }
     }
 
     /// An actor stopped for good; during shutdown it goes into the report.
@@ -501,7 +498,6 @@ impl ActorSystem {
     }
 
     /// The per-system singleton of type `T`, made by `init` on first use.
-    #[allow(dead_code)]
     pub(crate) fn extension<T: Clone + Send + Sync + 'static>(&self, init: impl FnOnce(&ActorSystem) -> T) -> T {
         let key = TypeId::of::<T>();
         if let Some(v) = lock(&self.inner.extensions).get(&key).and_then(|b| b.downcast_ref::<T>()) {
@@ -594,10 +590,9 @@ impl fmt::Display for ShutdownCause {
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StopOutcome {
-    /// Drained and stopped within the deadline.
+    /// Stopped within the deadline (drained, or on its own after shutdown
+    /// began).
     Stopped(ExitReason),
-    /// It had already stopped when shutdown reached it.
-    AlreadyStopped(ExitReason),
     /// Missed the drain deadline; killed, then stopped.
     Killed,
     /// Did not stop even when killed (a handler that never yields, or an
@@ -610,7 +605,6 @@ impl fmt::Display for StopOutcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             StopOutcome::Stopped(r) => write!(f, "stopped ({r})"),
-            StopOutcome::AlreadyStopped(r) => write!(f, "already stopped ({r})"),
             StopOutcome::Killed => f.write_str("killed at the drain deadline"),
             StopOutcome::Unresponsive => f.write_str("UNRESPONSIVE, abandoned"),
         }
@@ -636,7 +630,7 @@ pub struct ActorShutdown {
 impl ActorShutdown {
     /// True if it stopped within its deadline.
     pub fn is_clean(&self) -> bool {
-        matches!(self.outcome, StopOutcome::Stopped(_) | StopOutcome::AlreadyStopped(_))
+        matches!(self.outcome, StopOutcome::Stopped(_))
     }
 }
 

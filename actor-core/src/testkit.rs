@@ -25,14 +25,14 @@
 //! ```
 //! use actor_core::prelude::*;
 //! use actor_core::testkit::{EventLog, FaultPlan, FaultyWorker, LogEvent, Work};
-//! use actor_core::{ChildSpec, Supervisor};
+//! use actor_core::Supervisor;
 //!
 //! # #[tokio::main] async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let system = ActorSystem::new();
 //! let log = EventLog::new();
 //! let plan = FaultPlan::new().panic_on_message(2);
 //! let app = Supervisor::builder("app")
-//!     .child(ChildSpec::new("w", FaultyWorker::factory(plan.clone(), log.clone())))
+//!     .child(FaultyWorker::spec("w", plan.clone(), &log))
 //!     .spawn(&system)
 //!     .await?;
 //! let w = app.child::<FaultyWorker>("w")?;
@@ -48,7 +48,6 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::marker::PhantomData;
 use std::time::Duration;
 
 use tokio::sync::{mpsc, watch};
@@ -58,8 +57,9 @@ use crate::actor_ref::ActorRef;
 use crate::context::Context;
 use crate::error::SpawnError;
 use crate::loom::lock;
-use crate::loom::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use crate::loom::sync::atomic::{AtomicU32, Ordering};
 use crate::loom::sync::{Arc, Mutex};
+use crate::supervisor::ChildSpec;
 use crate::system::ActorSystem;
 
 /// What a [`FaultPlan`] makes an actor do with one message.
@@ -109,9 +109,9 @@ struct PlanInner {
     stops: AtomicU32,
     /// Messages counted so far, watchable.
     messages: watch::Sender<u64>,
-    /// Set by `release`; `Acquire`/`Release` so a spinning handler sees it.
-    released: AtomicBool,
-    release: watch::Sender<bool>,
+    /// Set by `release`. The channel's lock orders the store before a
+    /// spinning handler's later read.
+    released: watch::Sender<bool>,
 }
 
 /// A shareable script of faults that an actor consults.
@@ -160,8 +160,7 @@ impl FaultPlan {
                 starts: AtomicU32::new(0),
                 stops: AtomicU32::new(0),
                 messages: watch::Sender::new(0),
-                released: AtomicBool::new(false),
-                release: watch::Sender::new(false),
+                released: watch::Sender::new(false),
             }),
         }
     }
@@ -235,14 +234,12 @@ impl FaultPlan {
     /// later. Call it before a test ends if it spins, so the runtime's
     /// threads can finish.
     pub fn release(&self) {
-        // `Release`: pairs with the spinning handler's `Acquire` load.
-        self.inner.released.store(true, Ordering::Release);
-        self.inner.release.send_replace(true);
+        self.inner.released.send_replace(true);
     }
 
     /// True once [`release`](Self::release) was called.
     pub fn is_released(&self) -> bool {
-        self.inner.released.load(Ordering::Acquire)
+        *self.inner.released.borrow()
     }
 
     /// How many times `on_start` was attempted.
@@ -320,8 +317,7 @@ impl FaultPlan {
             Fault::Shutdown => ctx.core().request_stop(true),
             Fault::Hang => self.wait_released().await,
             Fault::Spin => {
-                // `Acquire`: pairs with `release`.
-                while !self.inner.released.load(Ordering::Acquire) {
+                while !self.is_released() {
                     std::hint::spin_loop();
                 }
             }
@@ -346,7 +342,7 @@ impl FaultPlan {
     }
 
     async fn wait_released(&self) {
-        let mut rx = self.inner.release.subscribe();
+        let mut rx = self.inner.released.subscribe();
         let _ = rx.wait_for(|released| *released).await;
     }
 }
@@ -395,17 +391,11 @@ impl fmt::Display for LogEvent {
     }
 }
 
-#[derive(Debug)]
-struct LogInner {
-    entries: Mutex<Vec<(String, LogEvent)>>,
-    /// The number of entries, for waiters.
-    len: watch::Sender<usize>,
-}
-
 /// A cloneable, ordered log of `(actor name, event)` entries.
 ///
 /// Clones share one log. Entries keep the order in which they were
-/// recorded; [`wait_for_len`](Self::wait_for_len) and
+/// recorded; [`wait_for_len`](Self::wait_for_len),
+/// [`wait_for_count`](Self::wait_for_count) and
 /// [`wait_until`](Self::wait_until) wait on a channel, never by sleeping.
 ///
 /// # Examples
@@ -427,7 +417,9 @@ struct LogInner {
 /// ```
 #[derive(Clone)]
 pub struct EventLog {
-    inner: Arc<LogInner>,
+    /// The entries themselves, so a waiter sees every change together with
+    /// the entries it made.
+    entries: Arc<watch::Sender<Vec<(String, LogEvent)>>>,
 }
 
 impl Default for EventLog {
@@ -439,17 +431,13 @@ impl Default for EventLog {
 impl EventLog {
     /// An empty log.
     pub fn new() -> Self {
-        EventLog { inner: Arc::new(LogInner { entries: Mutex::new(Vec::new()), len: watch::Sender::new(0) }) }
+        EventLog { entries: Arc::new(watch::Sender::new(Vec::new())) }
     }
 
     /// Appends an entry and wakes waiters.
     pub fn record(&self, actor: impl Into<String>, event: LogEvent) {
-        let len = {
-            let mut entries = lock(&self.inner.entries);
-            entries.push((actor.into(), event));
-            entries.len()
-        };
-        self.inner.len.send_modify(|n| *n = (*n).max(len));
+        let entry = (actor.into(), event);
+        self.entries.send_modify(|entries| entries.push(entry));
     }
 
     /// Appends a [`LogEvent::Note`].
@@ -459,22 +447,27 @@ impl EventLog {
 
     /// Every entry so far, in order.
     pub fn entries(&self) -> Vec<(String, LogEvent)> {
-        lock(&self.inner.entries).clone()
+        self.entries.borrow().clone()
     }
 
     /// Every entry so far as `"{actor} {event}"` text, for compact asserts.
     pub fn lines(&self) -> Vec<String> {
-        lock(&self.inner.entries).iter().map(|(a, e)| format!("{a} {e}")).collect()
+        self.entries.borrow().iter().map(|(a, e)| format!("{a} {e}")).collect()
     }
 
     /// The events of one actor, in order.
     pub fn events_of(&self, actor: &str) -> Vec<LogEvent> {
-        lock(&self.inner.entries).iter().filter(|(a, _)| a == actor).map(|(_, e)| e.clone()).collect()
+        self.entries.borrow().iter().filter(|(a, _)| a == actor).map(|(_, e)| e.clone()).collect()
+    }
+
+    /// How many entries, of any actor, are `event`.
+    pub fn count(&self, event: &LogEvent) -> usize {
+        count_of(&self.entries.borrow(), event)
     }
 
     /// The number of entries.
     pub fn len(&self) -> usize {
-        lock(&self.inner.entries).len()
+        self.entries.borrow().len()
     }
 
     /// True if nothing was recorded (or everything was taken).
@@ -485,9 +478,7 @@ impl EventLog {
     /// Removes and returns every entry, so a test can assert one phase at a
     /// time. Later waits count from the new, empty log.
     pub fn take(&self) -> Vec<(String, LogEvent)> {
-        let taken = std::mem::take(&mut *lock(&self.inner.entries));
-        self.inner.len.send_replace(0);
-        taken
+        self.entries.send_replace(Vec::new())
     }
 
     /// Like [`take`](Self::take), as [`lines`](Self::lines).
@@ -502,29 +493,33 @@ impl EventLog {
     ///
     /// Cancel safe.
     pub async fn wait_for_len(&self, n: usize) -> Vec<(String, LogEvent)> {
-        let mut rx = self.inner.len.subscribe();
-        // The sender lives in `self`, so the channel cannot close here.
-        let _ = rx.wait_for(|len| *len >= n).await;
-        self.entries()
+        self.wait_until(|entries| entries.len() >= n).await
+    }
+
+    /// Waits until at least `n` entries, of any actor, are `event`; returns
+    /// the entries.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe.
+    pub async fn wait_for_count(&self, event: &LogEvent, n: usize) -> Vec<(String, LogEvent)> {
+        self.wait_until(|entries| count_of(entries, event) >= n).await
     }
 
     /// Waits until `pred` holds for the entries; returns them.
+    ///
+    /// `pred` runs on the entries in place, with the log locked: it must
+    /// not record into this log.
     ///
     /// # Cancel safety
     ///
     /// Cancel safe.
     pub async fn wait_until(&self, mut pred: impl FnMut(&[(String, LogEvent)]) -> bool) -> Vec<(String, LogEvent)> {
-        let mut rx = self.inner.len.subscribe();
-        loop {
-            rx.borrow_and_update();
-            let entries = self.entries();
-            if pred(&entries) {
-                return entries;
-            }
-            if rx.changed().await.is_err() {
-                return self.entries();
-            }
-        }
+        let mut rx = self.entries.subscribe();
+        // The sender lives in `self`, so the channel cannot close and
+        // `wait_for` returns only once `pred` holds.
+        let seen = rx.wait_for(|entries| pred(entries)).await.map(|entries| entries.clone());
+        seen.unwrap_or_else(|_| self.entries())
     }
 
     /// Waits until `actor` logged `event`; returns the entries.
@@ -535,6 +530,10 @@ impl EventLog {
     pub async fn wait_for(&self, actor: &str, event: &LogEvent) -> Vec<(String, LogEvent)> {
         self.wait_until(|entries| entries.iter().any(|(a, e)| a == actor && e == event)).await
     }
+}
+
+fn count_of(entries: &[(String, LogEvent)], event: &LogEvent) -> usize {
+    entries.iter().filter(|(_, e)| e == event).count()
 }
 
 impl fmt::Debug for EventLog {
@@ -590,10 +589,16 @@ impl FaultyWorker {
         FaultyWorker { plan, log, incarnation: 0 }
     }
 
-    /// A factory for [`ChildSpec::new`](crate::ChildSpec::new): every
-    /// incarnation shares `plan` and `log`.
+    /// A factory for [`ChildSpec::new`]: every incarnation shares `plan`
+    /// and `log`.
     pub fn factory(plan: FaultPlan, log: EventLog) -> impl Fn() -> FaultyWorker + Send + Sync + 'static {
         move || FaultyWorker::new(plan.clone(), log.clone())
+    }
+
+    /// A supervised child `id` built by [`factory`](Self::factory), with
+    /// the defaults of [`ChildSpec::new`].
+    pub fn spec(id: impl Into<String>, plan: FaultPlan, log: &EventLog) -> ChildSpec {
+        ChildSpec::new(id, FaultyWorker::factory(plan, log.clone()))
     }
 
     /// The plan it follows.
@@ -704,7 +709,6 @@ impl<M: Send + 'static> Handler<M> for ProbeActor<M> {
 pub struct TestProbe<M: Send + 'static> {
     actor: ActorRef<ProbeActor<M>>,
     rx: mpsc::Receiver<M>,
-    _message: PhantomData<fn(M)>,
 }
 
 impl<M: Send + 'static> fmt::Debug for TestProbe<M> {
@@ -722,7 +726,7 @@ impl<M: Send + 'static> TestProbe<M> {
     pub fn new(system: &ActorSystem) -> Result<Self, SpawnError> {
         let (tx, rx) = mpsc::channel(ProbeActor::<M>::MAILBOX);
         let actor = system.spawn(ProbeActor { tx })?;
-        Ok(TestProbe { actor, rx, _message: PhantomData })
+        Ok(TestProbe { actor, rx })
     }
 
     /// The probe's actor.

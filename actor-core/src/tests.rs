@@ -90,7 +90,6 @@ pub(crate) fn run_unsupervised(core: &Core, mailbox: &mut MailboxRx<Probe>) -> O
             match poll_fn(|cx| poll_idle(core, mailbox, &mut armed, cx)).await {
                 Wake::Batch => continue,
                 Wake::Signal(s) => return Ended::Stop(s),
-                Wake::Closed => return Ended::Exit(ExitReason::Normal),
             }
         }
     });

@@ -432,7 +432,7 @@ impl<T: Send + Sync + 'static> Topic<T> {
     ///
     /// If cancelled, the group may have been created (with no member).
     pub async fn consumer(&self, group: &str, config: ConsumerConfig) -> Result<Consumer<T>, TopicError> {
-        config.validate()?;
+        let filter = config.validate()?;
         let dead_letter = match &config.dead_letter {
             Some(name) => {
                 let msg = Get::<T> { name: name.clone(), _type: PhantomData };
@@ -440,14 +440,14 @@ impl<T: Send + Sync + 'static> Topic<T> {
             }
             None => None,
         };
-        let join = Join { group: group.to_owned(), config, dead_letter };
+        let join = Join { group: group.to_owned(), config, filter, dead_letter };
         let (g, member, name) = self.actor.ask(join).await.map_err(|e| self.closed(e))??;
         Ok(Consumer::new(self.core.clone(), g, member, name))
     }
 
     /// A snapshot of the topic's and its groups' counters. Costs the same
-    /// on a short and a long topic and never blocks publishers beyond one
-    /// short lock.
+    /// on a short and a long topic; publishers wait at most for short holds
+    /// of the log lock: one for the log's counters and one per group.
     ///
     /// # Errors
     ///

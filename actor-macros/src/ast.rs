@@ -17,19 +17,13 @@ use syn::{Attribute, DeriveInput, Expr, Generics, Ident, ImplItem, ImplItemFn, I
 // #[derive(Actor)]
 // ---------------------------------------------------------------------------
 
-/// What `#[derive(Actor)]` was applied to.
-pub(crate) enum DataKind {
-    Struct,
-    Enum,
-    /// Unions cannot be actors; the span points at the `union` keyword.
-    Union(Span),
-}
-
 /// The parsed input of `#[derive(Actor)]`.
 pub(crate) struct ActorInput {
     pub(crate) ident: Ident,
     pub(crate) generics: Generics,
-    pub(crate) kind: DataKind,
+    /// The `union` keyword's span if the input is a union (which cannot be
+    /// an actor); `None` for a struct or an enum.
+    pub(crate) union_token: Option<Span>,
     /// Every `key = value` (or bare `key`) found in `#[actor(...)]`
     /// attributes, in source order, across all such attributes.
     pub(crate) options: Vec<ActorOption>,
@@ -60,10 +54,9 @@ impl Parse for ActorOption {
 impl ActorInput {
     pub(crate) fn parse(tokens: TokenStream) -> syn::Result<Self> {
         let input: DeriveInput = syn::parse2(tokens)?;
-        let kind = match &input.data {
-            syn::Data::Struct(_) => DataKind::Struct,
-            syn::Data::Enum(_) => DataKind::Enum,
-            syn::Data::Union(u) => DataKind::Union(u.union_token.span),
+        let union_token = match &input.data {
+            syn::Data::Union(u) => Some(u.union_token.span),
+            syn::Data::Struct(_) | syn::Data::Enum(_) => None,
         };
         let mut options = Vec::new();
         let mut errors = Vec::new();
@@ -77,7 +70,7 @@ impl ActorInput {
                 Err(e) => errors.push(e),
             }
         }
-        Ok(Self { ident: input.ident, generics: input.generics, kind, options, errors })
+        Ok(Self { ident: input.ident, generics: input.generics, union_token, options, errors })
     }
 }
 

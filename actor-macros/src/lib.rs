@@ -84,8 +84,8 @@
 //!   (`tell`, `try_tell`, `tell_timeout`, `ask`, `try_ask`, `stop`, `kill`,
 //!   `wait_for_stop`, `status`, `is_alive`, `id`, `name`, `recipient`,
 //!   `downgrade`, `metrics`, `clone`, and the std prelude's `clone_from`,
-//!   `to_owned`, `clone_into`, `into`, `try_into`), nor yield the actor's
-//!   own name or another method's struct name;
+//!   `eq`, `ne`, `to_owned`, `clone_into`, `into`, `try_into`), nor yield
+//!   the actor's own name or another method's struct name;
 //! - the reply type is owned and not `impl Trait`.
 //!
 //! `#[message(derive(Debug, Clone))]` on a method is optional and only
@@ -127,8 +127,8 @@
 //! ```
 //!
 //! `#[messages]` emits the impl block unchanged, followed by this (doc
-//! comments abridged; the crate's `tests/macro_expansion.rs` compiles this
-//! very code against `actor_core` and drives it, so it stays true):
+//! comments abridged; the workspace's `tests/macro_expansion.rs` compiles
+//! this very code against `actor_core` and drives it, so it stays true):
 //!
 //! ```ignore
 //! /// Adds `by` to the count.

@@ -13,7 +13,7 @@ use syn::{
     PathArguments, ReturnType, Type, TypeParamBound, Visibility,
 };
 
-use crate::ast::{ActorInput, DataKind, MessageOption, MessagesInput, MethodInput};
+use crate::ast::{ActorInput, MessageOption, MessagesInput, MethodInput};
 
 /// Names of methods that `ActorRef` already has (inherent or through a
 /// blanket trait in the std prelude). A client method with one of these
@@ -36,6 +36,8 @@ pub(crate) const RESERVED: &[&str] = &[
     "metrics",
     "clone",
     "clone_from",
+    "eq",
+    "ne",
     "to_owned",
     "clone_into",
     "into",
@@ -93,7 +95,7 @@ pub(crate) fn actor(input: &ActorInput) -> Result<ActorModel<'_>, syn::Error> {
     for e in &input.errors {
         errors.push(e.clone());
     }
-    if let DataKind::Union(span) = input.kind {
+    if let Some(span) = input.union_token {
         errors.at(span, "`#[derive(Actor)]` supports structs and enums, not unions");
     }
     for lifetime in input.generics.lifetimes() {
@@ -204,6 +206,8 @@ fn actor_name(value: &Expr) -> syn::Result<LitStr> {
 pub(crate) struct MessagesModel {
     /// The actor type, as written after `impl<...>`.
     pub(crate) self_ty: Type,
+    /// The actor type's identifier: `Stack` for `Stack<T>`.
+    pub(crate) self_ident: Ident,
     /// The generics of the impl block, bounds and where clause included.
     pub(crate) generics: Generics,
     /// Name of the generated extension trait.
@@ -267,6 +271,7 @@ pub(crate) fn messages(input: &MessagesInput, args: TokenStream) -> (Option<Mess
         self_ty: (*item.self_ty).clone(),
         generics: item.generics.clone(),
         trait_ident: Ident::new(&format!("{self_ident}Messages"), self_ident.span()),
+        self_ident,
         trait_vis,
         messages,
     };

@@ -1,5 +1,4 @@
-//! A supervisor `app` over a single `FaultyWorker` named `w`, and the specs
-//! the supervision tests build their trees from.
+//! A supervisor `app` over a single `FaultyWorker` named `w`.
 //!
 //! The including test crate defines `within`, its bounded wait.
 
@@ -7,14 +6,9 @@ use std::time::Duration;
 
 use actor_core::prelude::*;
 use actor_core::testkit::{EventLog, FaultPlan, FaultyWorker, LogEvent, Work};
-use actor_core::{ActorStatus, Backoff, ChildSpec, Supervisor, SupervisorRef};
+use actor_core::{ActorStatus, Backoff, Supervisor, SupervisorRef};
 
 use super::within;
-
-/// A `FaultyWorker` child `id` that follows `plan` and logs into `log`.
-pub(crate) fn worker(id: &str, plan: FaultPlan, log: &EventLog) -> ChildSpec {
-    ChildSpec::new(id, FaultyWorker::factory(plan, log.clone()))
-}
 
 /// Spawns supervisor `app` over the one child `w` following `plan`; with a
 /// `hold`, `app` keeps `w` between incarnations that long before each
@@ -29,7 +23,7 @@ pub(crate) async fn app_over_w(
     if let Some(hold) = hold {
         app = app.backoff(Backoff::exponential(hold, hold).without_jitter());
     }
-    let app = within(app.child(worker("w", plan, log)).spawn(system)).await.unwrap();
+    let app = within(app.child(FaultyWorker::spec("w", plan, log)).spawn(system)).await.unwrap();
     let w = app.child::<FaultyWorker>("w").unwrap();
     (app, w)
 }

@@ -146,6 +146,19 @@ impl Forwarding {
         self.state.done.cancelled().await;
     }
 
+    /// A future that resolves once the forwarder ended, like
+    /// [`wait_for_stop`](Self::wait_for_stop), but owning what it waits on:
+    /// take it before [`detach`](Self::detach) to learn when a detached
+    /// forwarder ends. Once it resolves, the forwarder no longer counts as a
+    /// subscriber.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe.
+    pub fn ended(&self) -> impl Future<Output = ()> + Send + 'static {
+        self.state.done.clone().cancelled_owned()
+    }
+
     /// Lets the forwarder run without this handle, until the actor stops or
     /// the bus closes.
     pub fn detach(mut self) {

@@ -42,14 +42,20 @@ pub(crate) struct ChildExited {
     pub(crate) exit: ExitReason,
 }
 
-/// Requests from a `SupervisorRef`.
-pub(crate) enum Command {
-    Start(ChildSpec, oneshot::Sender<Result<ActorId, SupervisorError>>),
-    Terminate(String, oneshot::Sender<Result<(), SupervisorError>>),
-    Restart(String, oneshot::Sender<Result<ActorId, SupervisorError>>),
-    Delete(String, oneshot::Sender<Result<(), SupervisorError>>),
-    Which(oneshot::Sender<Vec<ChildInfo>>),
-}
+/// `SupervisorRef::start_child`.
+pub(crate) struct StartChild(pub(crate) ChildSpec);
+
+/// `SupervisorRef::terminate_child`.
+pub(crate) struct TerminateChild(pub(crate) String);
+
+/// `SupervisorRef::restart_child`.
+pub(crate) struct RestartChild(pub(crate) String);
+
+/// `SupervisorRef::delete_child`.
+pub(crate) struct DeleteChild(pub(crate) String);
+
+/// `SupervisorRef::which_children`.
+pub(crate) struct WhichChildren;
 
 /// A running child: its handle, link and where its incarnation is.
 struct Run {
@@ -340,8 +346,9 @@ impl Actor for SupervisorActor {
         if self.root {
             self.keep_alive = Some(ctx.myself());
         }
+        // Every incarnation is a new actor without children, but the table
+        // is shared with the handles and may still list the last one's.
         self.table.clear();
-        self.children.clear();
         for spec in self.cfg.children.clone() {
             if let Err(error) = self.start(ctx, spec).await {
                 self.stop_all(ctx).await;
@@ -393,63 +400,66 @@ impl Handler<ChildExited> for SupervisorActor {
     }
 }
 
-impl Handler<Command> for SupervisorActor {
-    type Reply = ();
+impl Handler<StartChild> for SupervisorActor {
+    type Reply = Result<ActorId, SupervisorError>;
 
-    async fn handle(&mut self, cmd: Command, ctx: &mut Context<Self>) {
-        match cmd {
-            Command::Start(spec, reply) => {
-                let result = if self.index(spec.id()).is_some() {
-                    Err(SupervisorError::AlreadyPresent(spec.id().to_owned()))
-                } else {
-                    self.start(ctx, spec).await
-                };
-                let _ = reply.send(result);
-            }
-            Command::Terminate(id, reply) => {
-                let result = match self.index(&id) {
-                    None => Err(SupervisorError::NotFound(id)),
-                    Some(i) => {
-                        self.stop_for_good(ctx, i).await;
-                        if self.children[i].spec.restart_type() == Restart::Temporary {
-                            self.children.remove(i);
-                        }
-                        Ok(())
-                    }
-                };
-                let _ = reply.send(result);
-            }
-            Command::Restart(id, reply) => {
-                let result = match self.index(&id) {
-                    None => Err(SupervisorError::NotFound(id)),
-                    Some(i) => match self.children[i].run.as_ref() {
-                        Some(run) if run.is_restarting() => Err(SupervisorError::Restarting(id)),
-                        Some(_) => Err(SupervisorError::Running(id)),
-                        None => {
-                            let spec = self.children[i].spec.clone();
-                            self.start(ctx, spec).await
-                        }
-                    },
-                };
-                let _ = reply.send(result);
-            }
-            Command::Delete(id, reply) => {
-                let result = match self.index(&id) {
-                    None => Err(SupervisorError::NotFound(id)),
-                    Some(i) if self.children[i].run.as_ref().is_some_and(Run::is_restarting) => {
-                        Err(SupervisorError::Restarting(id))
-                    }
-                    Some(i) if self.children[i].run.is_some() => Err(SupervisorError::Running(id)),
-                    Some(i) => {
-                        self.children.remove(i);
-                        Ok(())
-                    }
-                };
-                let _ = reply.send(result);
-            }
-            Command::Which(reply) => {
-                let _ = reply.send(self.info());
+    async fn handle(&mut self, StartChild(spec): StartChild, ctx: &mut Context<Self>) -> Self::Reply {
+        if self.index(spec.id()).is_some() {
+            return Err(SupervisorError::AlreadyPresent(spec.id().to_owned()));
+        }
+        self.start(ctx, spec).await
+    }
+}
+
+impl Handler<TerminateChild> for SupervisorActor {
+    type Reply = Result<(), SupervisorError>;
+
+    async fn handle(&mut self, TerminateChild(id): TerminateChild, ctx: &mut Context<Self>) -> Self::Reply {
+        let Some(i) = self.index(&id) else { return Err(SupervisorError::NotFound(id)) };
+        self.stop_for_good(ctx, i).await;
+        if self.children[i].spec.restart_type() == Restart::Temporary {
+            self.children.remove(i);
+        }
+        Ok(())
+    }
+}
+
+impl Handler<RestartChild> for SupervisorActor {
+    type Reply = Result<ActorId, SupervisorError>;
+
+    async fn handle(&mut self, RestartChild(id): RestartChild, ctx: &mut Context<Self>) -> Self::Reply {
+        let Some(i) = self.index(&id) else { return Err(SupervisorError::NotFound(id)) };
+        match self.children[i].run.as_ref() {
+            Some(run) if run.is_restarting() => Err(SupervisorError::Restarting(id)),
+            Some(_) => Err(SupervisorError::Running(id)),
+            None => {
+                let spec = self.children[i].spec.clone();
+                self.start(ctx, spec).await
             }
         }
+    }
+}
+
+impl Handler<DeleteChild> for SupervisorActor {
+    type Reply = Result<(), SupervisorError>;
+
+    async fn handle(&mut self, DeleteChild(id): DeleteChild, _ctx: &mut Context<Self>) -> Self::Reply {
+        let Some(i) = self.index(&id) else { return Err(SupervisorError::NotFound(id)) };
+        match self.children[i].run.as_ref() {
+            Some(run) if run.is_restarting() => Err(SupervisorError::Restarting(id)),
+            Some(_) => Err(SupervisorError::Running(id)),
+            None => {
+                self.children.remove(i);
+                Ok(())
+            }
+        }
+    }
+}
+
+impl Handler<WhichChildren> for SupervisorActor {
+    type Reply = Vec<ChildInfo>;
+
+    async fn handle(&mut self, _: WhichChildren, _ctx: &mut Context<Self>) -> Vec<ChildInfo> {
+        self.info()
     }
 }

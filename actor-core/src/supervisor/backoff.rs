@@ -85,8 +85,8 @@ impl Backoff {
         match self.kind {
             Kind::None => Duration::ZERO,
             Kind::Exponential { base, cap, jitter, .. } => {
-                let shift = attempt.saturating_sub(1).min(32);
-                let d = base.saturating_mul(1u32 << shift.min(31)).min(cap);
+                let shift = attempt.saturating_sub(1).min(31);
+                let d = base.saturating_mul(1u32 << shift).min(cap);
                 if !jitter {
                     return d;
                 }

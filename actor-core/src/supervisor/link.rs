@@ -12,7 +12,7 @@
 use std::any::Any;
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::pin::Pin;
+use std::pin::{Pin, pin};
 use std::time::Duration;
 
 use tokio::sync::watch;
@@ -74,30 +74,48 @@ impl ChildLink {
         self.directive.send_replace(Directive { incarnation, kind });
     }
 
-    /// Waits until incarnation `incarnation` started or ended; returns the
-    /// exit if it ended. `None` also if the child stopped for good meanwhile.
+    /// Waits until incarnation `incarnation` started (`Ok`) or ended (`Err`
+    /// with its exit). `Err` with the final exit if the child stopped for
+    /// good meanwhile.
     pub(crate) async fn wait_started(&self, incarnation: u64, core: &Core) -> Result<(), ExitReason> {
-        let mut rx = self.phase.subscribe();
-        let seen = tokio::select! {
-            p = rx.wait_for(|p| p.incarnation == incarnation && p.state != PhaseState::Starting) => p.map(|p| p.clone()),
-            reason = core.wait_stopped() => return Err(reason),
-        };
-        match seen {
-            Ok(Phase { state: PhaseState::Ended(reason), .. }) => Err(reason),
-            Ok(_) => Ok(()),
-            Err(_) => Err(ExitReason::Killed),
+        self.wait_phase(core, |p| match &p.state {
+            _ if p.incarnation != incarnation => None,
+            PhaseState::Starting => None,
+            PhaseState::Started => Some(Ok(())),
+            PhaseState::Ended(reason) => Some(Err(reason.clone())),
+        })
+        .await?
+    }
+
+    /// Waits until incarnation `incarnation` ended; returns why (the final
+    /// exit if the child stopped for good meanwhile).
+    pub(crate) async fn wait_ended(&self, incarnation: u64, core: &Core) -> ExitReason {
+        let found = self
+            .wait_phase(core, |p| match &p.state {
+                PhaseState::Ended(reason) if p.incarnation == incarnation => Some(reason.clone()),
+                _ => None,
+            })
+            .await;
+        match found {
+            Ok(reason) | Err(reason) => reason,
         }
     }
 
-    /// Waits until incarnation `incarnation` ended; returns why.
-    pub(crate) async fn wait_ended(&self, incarnation: u64, core: &Core) -> ExitReason {
+    /// Waits until `pick` finds what it looks for in the phase; `Err` with
+    /// the final exit if the child stopped for good first.
+    async fn wait_phase<T>(&self, core: &Core, mut pick: impl FnMut(&Phase) -> Option<T>) -> Result<T, ExitReason> {
         let mut rx = self.phase.subscribe();
-        tokio::select! {
-            p = rx.wait_for(|p| p.incarnation == incarnation && matches!(p.state, PhaseState::Ended(_))) => match p {
-                Ok(p) => match &p.state { PhaseState::Ended(r) => r.clone(), _ => ExitReason::Killed },
-                Err(_) => ExitReason::Killed,
-            },
-            reason = core.wait_stopped() => reason,
+        let mut stopped = pin!(core.wait_stopped());
+        loop {
+            let found = pick(&rx.borrow_and_update());
+            if let Some(found) = found {
+                return Ok(found);
+            }
+            tokio::select! {
+                // The sender lives in `self`, so `changed` does not fail.
+                Ok(()) = rx.changed() => {}
+                reason = &mut stopped => return Err(reason),
+            }
         }
     }
 }
@@ -167,25 +185,20 @@ impl<A: Actor> Supervision<A> for ChildSupervision<A> {
                 let mut rx = self.link.directive.subscribe();
                 // Until a restart is due; a stop or a gone supervisor returns.
                 loop {
-                    let d = tokio::select! {
-                        d = rx.wait_for(|d| d.incarnation == inc && d.kind != DirectiveKind::Hold) => match d {
-                            Ok(d) => *d,
-                            Err(_) => return None,
-                        },
+                    let decided = tokio::select! {
+                        d = rx.wait_for(|d| d.incarnation == inc && d.kind != DirectiveKind::Hold) => d.map(|d| d.kind),
                         _ = sup.core.wait_stopped() => return None,
                     };
-                    match d.kind {
-                        DirectiveKind::Stop => return None,
-                        DirectiveKind::Hold => continue,
-                        DirectiveKind::Restart(delay) if delay.is_zero() => break,
-                        DirectiveKind::Restart(delay) => {
-                            tokio::select! {
-                                _ = tokio::time::sleep(delay) => break,
-                                // A new directive (hold, an earlier restart, or stop) replaces this one.
-                                _ = rx.changed() => continue,
-                                _ = sup.core.wait_stopped() => return None,
-                            }
-                        }
+                    // Past a hold, anything but a restart is a stop.
+                    let Ok(DirectiveKind::Restart(delay)) = decided else { return None };
+                    if delay.is_zero() {
+                        break;
+                    }
+                    tokio::select! {
+                        _ = tokio::time::sleep(delay) => break,
+                        // A new directive (hold, an earlier restart, or stop) replaces this one.
+                        _ = rx.changed() => continue,
+                        _ = sup.core.wait_stopped() => return None,
                     }
                 }
                 drop(sup);

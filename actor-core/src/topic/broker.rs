@@ -2,7 +2,7 @@
 //! one actor per topic (owns the topic's shared core, joins consumers,
 //! answers stats and drives the ack-wait timers).
 
-use std::any::{Any, TypeId};
+use std::any::Any;
 use std::collections::HashMap;
 use std::marker::PhantomData;
 
@@ -17,12 +17,13 @@ use crate::loom::sync::Arc;
 use super::Topic;
 use super::config::{ConsumerConfig, TopicConfig};
 use super::core::{Joined, TopicCore};
+use super::filter::KeyFilter;
 use super::group::GroupRules;
 use super::stats::{GroupStats, TopicStats};
 
 /// One row of the topic table.
 struct Entry {
-    type_id: TypeId,
+    /// For `WrongType` errors.
     type_name: &'static str,
     /// A `Topic<T>` of the entry's payload type.
     handle: Box<dyn Any + Send>,
@@ -43,8 +44,8 @@ impl Broker {
     fn lookup<T: Send + Sync + 'static>(&self, name: &str) -> Result<Topic<T>, TopicError> {
         let entry = self.topics.get(name).ok_or_else(|| TopicError::NotFound { name: name.to_owned() })?;
         match entry.handle.downcast_ref::<Topic<T>>() {
-            Some(t) if entry.type_id == TypeId::of::<T>() => Ok(t.clone()),
-            _ => Err(TopicError::WrongType {
+            Some(t) => Ok(t.clone()),
+            None => Err(TopicError::WrongType {
                 name: name.to_owned(),
                 expected: std::any::type_name::<T>(),
                 actual: entry.type_name,
@@ -111,7 +112,6 @@ impl<T: Send + Sync + 'static> Handler<Create<T>> for Broker {
         self.topics.insert(
             msg.name,
             Entry {
-                type_id: TypeId::of::<T>(),
                 type_name: std::any::type_name::<T>(),
                 handle: Box::new(topic.clone()),
                 close: Box::new(move || {
@@ -190,7 +190,10 @@ impl<T: Send + Sync + 'static> Actor for TopicActor<T> {
 /// Join (or create) a consumer group.
 pub(crate) struct Join<T> {
     pub(crate) group: String,
+    /// Already validated.
     pub(crate) config: ConsumerConfig,
+    /// The parsed `config.filter_key`.
+    pub(crate) filter: Option<KeyFilter>,
     pub(crate) dead_letter: Option<Arc<TopicCore<T>>>,
 }
 
@@ -198,12 +201,11 @@ impl<T: Send + Sync + 'static> Handler<Join<T>> for TopicActor<T> {
     type Reply = Result<Joined<T>, TopicError>;
 
     async fn handle(&mut self, msg: Join<T>, _ctx: &mut Context<Self>) -> Self::Reply {
-        let filter = msg.config.validate()?;
         let rules = GroupRules {
             ack_wait: msg.config.ack_wait,
             max_deliver: msg.config.max_deliver,
             max_ack_pending: msg.config.max_ack_pending,
-            filter,
+            filter: msg.filter,
         };
         self.core.join(&msg.group, &msg.config, rules, msg.dead_letter)
     }

@@ -1,6 +1,6 @@
 //! Topic and consumer-group configuration.
 
-use std::any::{Any, TypeId};
+use std::any::Any;
 use std::fmt;
 use std::time::Duration;
 
@@ -73,12 +73,12 @@ pub(crate) fn default_size<T: 'static>(value: &T) -> usize {
     }
 }
 
-/// A type-erased `fn(&T) -> usize` plus the `T` it was written for.
+/// A type-erased `fn(&T) -> usize` plus the name of the `T` it was
+/// written for (for the mismatch error).
 #[derive(Clone)]
 struct Sizer {
-    type_id: TypeId,
     type_name: &'static str,
-    func: Arc<Box<dyn Any + Send + Sync>>,
+    func: Arc<dyn Any + Send + Sync>,
 }
 
 /// Retention, overflow and deduplication settings of one topic.
@@ -182,11 +182,7 @@ impl TopicConfig {
     /// [`TopicError::Config`].
     #[must_use]
     pub fn sizer<T: 'static>(mut self, sizer: fn(&T) -> usize) -> Self {
-        self.sizer = Some(Sizer {
-            type_id: TypeId::of::<T>(),
-            type_name: std::any::type_name::<T>(),
-            func: Arc::new(Box::new(sizer)),
-        });
+        self.sizer = Some(Sizer { type_name: std::any::type_name::<T>(), func: Arc::new(sizer) });
         self
     }
 
@@ -206,10 +202,9 @@ impl TopicConfig {
         }
         match &self.sizer {
             None => Ok(default_size::<T>),
-            Some(s) if s.type_id == TypeId::of::<T>() => {
-                (**s.func).downcast_ref::<fn(&T) -> usize>().copied().ok_or_else(|| sizer_mismatch::<T>(s.type_name))
+            Some(s) => {
+                s.func.downcast_ref::<fn(&T) -> usize>().copied().ok_or_else(|| sizer_mismatch::<T>(s.type_name))
             }
-            Some(s) => Err(sizer_mismatch::<T>(s.type_name)),
         }
     }
 }

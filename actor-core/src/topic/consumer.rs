@@ -5,6 +5,8 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::time::Duration;
 
+use tokio::time::Instant;
+
 use crate::error::TopicError;
 use crate::loom::sync::Arc;
 
@@ -25,7 +27,8 @@ struct Link<T> {
 /// each message goes to one member at a time, and waiting members are
 /// served in turn (first come, first served). When many messages are
 /// available a member takes up to 32 at once (never more than an equal
-/// share among the members); those count as in flight from then on and are
+/// share among the members); those count as in flight from then on (their
+/// ack wait is renewed if it runs out before they are returned) and are
 /// handed back for redelivery (uncounted) if the consumer is dropped.
 ///
 /// Dropping the handle leaves the group; its unacked deliveries are
@@ -107,6 +110,10 @@ impl<T: Send + Sync + 'static> Consumer<T> {
         Ok(self.prefetched.pop_front().map(|h| self.delivery(h)))
     }
 
+    /// Returns the oldest prefetched delivery. One whose ack wait ran out
+    /// while it waited here is renewed first (its deadline restarts, as
+    /// with `in_progress`); one that was redelivered or dead-lettered
+    /// meanwhile is stale and skipped.
     fn prefetched(&mut self) -> Result<Option<Delivery<T>>, TopicError> {
         if self.prefetched.is_empty() {
             return Ok(None);
@@ -114,7 +121,21 @@ impl<T: Send + Sync + 'static> Consumer<T> {
         if self.link.core.is_deleted() {
             return Err(self.link.core.deleted_error());
         }
-        Ok(self.prefetched.pop_front().map(|h| self.delivery(h)))
+        let now = Instant::now();
+        while let Some(mut h) = self.prefetched.pop_front() {
+            if now >= h.deadline {
+                match self.link.core.in_progress(&self.link.group, h.record.offset(), h.token) {
+                    Ok(deadline) => h.deadline = deadline,
+                    Err(TopicError::Stale { .. }) => continue,
+                    Err(e) => {
+                        self.prefetched.push_front(h);
+                        return Err(e);
+                    }
+                }
+            }
+            return Ok(Some(self.delivery(h)));
+        }
+        Ok(None)
     }
 
     /// Waits for the next message for this member: a due redelivery
@@ -129,7 +150,9 @@ impl<T: Send + Sync + 'static> Consumer<T> {
     ///
     /// # Cancel safety
     ///
-    /// Cancel safe: a message is only assigned when it is returned.
+    /// Cancel safe: messages taken ahead wait in this consumer for the
+    /// next call (their ack wait runs from when they were taken and is
+    /// renewed if it ran out before they are returned).
     pub async fn recv(&mut self) -> Result<Delivery<T>, TopicError> {
         if let Some(d) = self.prefetched()? {
             return Ok(d);
@@ -325,6 +348,6 @@ impl<T: Send + Sync + 'static> Delivery<T> {
     ///
     /// Cancel safe.
     pub async fn in_progress(&self) -> Result<(), TopicError> {
-        self.link.core.in_progress(&self.link.group, self.record.offset(), self.token)
+        self.link.core.in_progress(&self.link.group, self.record.offset(), self.token).map(|_| ())
     }
 }

@@ -22,7 +22,7 @@
 //!   waiter sees the change or the signaller sees the waiter.
 
 use std::collections::{BTreeMap, VecDeque};
-use std::ops::{Deref, Range};
+use std::ops::Range;
 use std::pin::pin;
 use std::time::Duration;
 
@@ -33,10 +33,11 @@ use crate::error::{PublishError, TopicError};
 use crate::loom::lock;
 use crate::loom::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use crate::loom::sync::{Arc, Mutex};
+use crate::padded::Padded;
 
 use super::config::{ConsumerConfig, Overflow, StartAt, TopicConfig};
 use super::group::{DeadLetter, GroupRules, GroupState, Handout, PendingRow};
-use super::log::{Log, Refusal};
+use super::log::{Log, Measured, Refusal};
 use super::message::{Meta, Record};
 
 /// How many records a subscriber copies out per lock.
@@ -44,22 +45,6 @@ pub(crate) const READ_CHUNK: usize = 256;
 
 /// At most this many messages a group member takes per lock.
 pub(crate) const PREFETCH: usize = 32;
-
-/// Keeps a field on cache lines of its own (128 bytes: adjacent lines are
-/// fetched in pairs), so that the publisher's writes to the log lock and
-/// the offset hint do not evict the read-mostly fields readers check on
-/// every message.
-#[derive(Debug)]
-#[repr(align(128))]
-pub(crate) struct Padded<T>(T);
-
-impl<T> Deref for Padded<T> {
-    type Target = T;
-
-    fn deref(&self) -> &T {
-        &self.0
-    }
-}
 
 /// Decrements a waiter count when a wait ends or is cancelled.
 struct Registered<'a>(&'a AtomicUsize);
@@ -164,6 +149,12 @@ pub(crate) struct TopicCore<T> {
     base: Instant,
 }
 
+/// Takes a refused payload back out of the `Arc` it was put in before
+/// locking (it was never shared).
+fn unshare<T>(shared: Arc<T>) -> T {
+    Arc::into_inner(shared).expect("never shared")
+}
+
 fn refusal<T>(r: Refusal, m: T) -> PublishError<T> {
     match r {
         Refusal::Full => PublishError::Full(m),
@@ -259,21 +250,31 @@ impl<T: Send + Sync + 'static> TopicCore<T> {
     /// Appends one message or refuses it, never waiting.
     pub(crate) fn try_append(&self, payload: T, meta: Meta) -> Result<u64, PublishError<(T, Meta)>> {
         let size = (self.sizer)(&payload);
-        // Allocated before locking, to keep the critical section short. A
-        // refused payload is unwrapped again: the `Arc` was never shared.
-        let shared = Arc::new(payload);
-        let back = |shared: Arc<T>| Arc::into_inner(shared).expect("never shared");
+        // Allocated before locking, to keep the critical section short.
+        self.try_append_sized(size, Arc::new(payload), meta)
+            .map_err(|e| e.map(|(shared, meta)| (unshare(shared), meta)))
+    }
+
+    /// Appends an already shared payload (dead letters), never waiting.
+    fn try_append_shared(&self, payload: Arc<T>, meta: Meta) -> bool {
+        let size = (self.sizer)(&payload);
+        self.try_append_sized(size, payload, meta).is_ok()
+    }
+
+    /// Appends one measured payload or refuses it (handing it back), never
+    /// waiting.
+    fn try_append_sized(&self, size: usize, payload: Arc<T>, meta: Meta) -> Result<u64, PublishError<(Arc<T>, Meta)>> {
         let mut log = lock(&self.log);
         if self.deleted.load(Ordering::Relaxed) {
             drop(log);
-            return Err(PublishError::Deleted((back(shared), meta)));
+            return Err(PublishError::Deleted((payload, meta)));
         }
         let now = Instant::now();
         let offset = match log.append(now, size, &meta) {
-            Ok(slot) => slot.commit(shared, meta),
+            Ok(slot) => slot.commit(payload, meta),
             Err(r) => {
                 drop(log);
-                return Err(refusal(r, (back(shared), meta)));
+                return Err(refusal(r, (payload, meta)));
             }
         };
         self.publish_next(&log);
@@ -282,35 +283,19 @@ impl<T: Send + Sync + 'static> TopicCore<T> {
         Ok(offset)
     }
 
-    /// Appends an already shared payload (dead letters), never waiting.
-    fn try_append_shared(&self, payload: Arc<T>, meta: Meta) -> bool {
-        let size = (self.sizer)(&payload);
-        let mut log = lock(&self.log);
-        if self.deleted.load(Ordering::Relaxed) {
-            return false;
-        }
-        let now = Instant::now();
-        match log.append(now, size, &meta) {
-            Ok(slot) => {
-                slot.commit(payload, meta);
-                self.publish_next(&log);
-                drop(log);
-                self.wake_readers();
-                true
-            }
-            Err(_) => false,
-        }
-    }
-
     /// Appends a batch at contiguous offsets or refuses all of it.
     pub(crate) fn try_append_batch(&self, payloads: Vec<T>) -> Result<Range<u64>, PublishError<Vec<T>>> {
-        let sizes: Vec<usize> = payloads.iter().map(self.sizer).collect();
+        // Measured and allocated before locking, to keep the critical
+        // section short.
+        let items: Vec<Measured<T>> = payloads.into_iter().map(|p| ((self.sizer)(&p), Arc::new(p))).collect();
+        let back = |items: Vec<Measured<T>>| items.into_iter().map(|(_, shared)| unshare(shared)).collect();
         let mut log = lock(&self.log);
         if self.deleted.load(Ordering::Relaxed) {
-            return Err(PublishError::Deleted(payloads));
+            drop(log);
+            return Err(PublishError::Deleted(back(items)));
         }
         let now = Instant::now();
-        match log.append_batch(now, &sizes, payloads) {
+        match log.append_batch(now, items) {
             Ok(range) => {
                 self.publish_next(&log);
                 drop(log);
@@ -319,7 +304,10 @@ impl<T: Send + Sync + 'static> TopicCore<T> {
                 }
                 Ok(range)
             }
-            Err((r, payloads)) => Err(refusal(r, payloads)),
+            Err((r, items)) => {
+                drop(log);
+                Err(refusal(r, back(items)))
+            }
         }
     }
 
@@ -349,41 +337,29 @@ impl<T: Send + Sync + 'static> TopicCore<T> {
 
     /// Appends, waiting for room in Block mode (other modes never wait).
     pub(crate) async fn append(&self, payload: T, meta: Meta) -> Result<u64, PublishError<(T, Meta)>> {
-        let mut item = Some((payload, meta));
-        loop {
-            let attempt = || {
-                let (p, m) = item.take()?;
-                match self.try_append(p, m) {
-                    Err(PublishError::Full(back)) if self.overflow == Overflow::Block => {
-                        item = Some(back);
-                        None
-                    }
-                    other => Some(other),
-                }
-            };
-            let mut attempt = attempt;
-            if let Some(done) = attempt() {
-                return done;
-            }
-            if let Ok(done) = self.wait_space(attempt).await {
-                return done;
-            }
-        }
+        self.retry_while_blocked((payload, meta), |(p, m)| self.try_append(p, m)).await
     }
 
     /// Appends a batch, waiting for room in Block mode.
     pub(crate) async fn append_batch(&self, payloads: Vec<T>) -> Result<Range<u64>, PublishError<Vec<T>>> {
-        let mut item = Some(payloads);
+        self.retry_while_blocked(payloads, |p| self.try_append_batch(p)).await
+    }
+
+    /// Runs `try_once` on `item`; in Block mode, while it is refused as
+    /// `Full`, waits for room and runs it again on the item handed back.
+    async fn retry_while_blocked<M, R>(
+        &self,
+        item: M,
+        mut try_once: impl FnMut(M) -> Result<R, PublishError<M>>,
+    ) -> Result<R, PublishError<M>> {
+        let mut item = Some(item);
         loop {
-            let mut attempt = || {
-                let p = item.take()?;
-                match self.try_append_batch(p) {
-                    Err(PublishError::Full(back)) if self.overflow == Overflow::Block => {
-                        item = Some(back);
-                        None
-                    }
-                    other => Some(other),
+            let mut attempt = || match try_once(item.take()?) {
+                Err(PublishError::Full(back)) if self.overflow == Overflow::Block => {
+                    item = Some(back);
+                    None
                 }
+                other => Some(other),
             };
             if let Some(done) = attempt() {
                 return done;
@@ -402,12 +378,7 @@ impl<T: Send + Sync + 'static> TopicCore<T> {
         if self.deleted.load(Ordering::Relaxed) {
             return Err(self.deleted_error());
         }
-        Ok(match start {
-            StartAt::Earliest => log.first(),
-            StartAt::Latest => log.next(),
-            StartAt::Offset(n) => n,
-            StartAt::Time(at) => log.offset_at(at),
-        })
+        Ok(log.start_offset(start))
     }
 
     /// Checks a seek target: `first <= n <= next`.
@@ -435,6 +406,7 @@ impl<T: Send + Sync + 'static> TopicCore<T> {
         if self.deleted.load(Ordering::Relaxed) {
             return Err(self.deleted_error());
         }
+        // The check skips reading the clock when nothing can expire.
         if log.oldest_expiry().is_some() {
             log.expire(Instant::now());
         }
@@ -485,12 +457,7 @@ impl<T: Send + Sync + 'static> TopicCore<T> {
             match groups.iter().find(|g| &*g.name == name) {
                 Some(g) => g.clone(),
                 None => {
-                    let cursor = match config.start {
-                        StartAt::Earliest => log.first(),
-                        StartAt::Latest => log.next(),
-                        StartAt::Offset(n) => n,
-                        StartAt::Time(at) => log.offset_at(at),
-                    };
+                    let cursor = log.start_offset(config.start);
                     let state = GroupState::new(rules, cursor, &mut log);
                     let committed = Arc::new(AtomicU64::new(state.committed()));
                     log.add_floor(committed.clone());
@@ -576,14 +543,19 @@ impl<T: Send + Sync + 'static> TopicCore<T> {
         if dead.is_empty() {
             return;
         }
-        let mut dropped = 0;
-        for d in dead {
-            let meta = dead_letter_meta(&self.name, &d);
-            let sent = target.as_ref().is_some_and(|t| t.try_append_shared(d.record.payload.clone(), meta));
-            if !sent {
-                dropped += 1;
+        let dropped = match target {
+            Some(t) => {
+                let mut dropped = 0;
+                for d in &dead {
+                    let meta = dead_letter_meta(&self.name, d);
+                    if !t.try_append_shared(d.record.payload.clone(), meta) {
+                        dropped += 1;
+                    }
+                }
+                dropped
             }
-        }
+            None => dead.len() as u64,
+        };
         if dropped > 0 {
             lock(&g.inner).dead_letter_dropped += dropped;
         }
@@ -618,9 +590,7 @@ impl<T: Send + Sync + 'static> TopicCore<T> {
             if self.deleted.load(Ordering::Relaxed) {
                 return Err(self.deleted_error());
             }
-            if log.oldest_expiry().is_some() {
-                log.expire(now);
-            }
+            log.expire(now);
             inner.state.fire_timers(now, &mut dead);
             let active = inner.members.values().filter(|m| m.1).count().max(1) as u64;
             let share = (inner.state.available(&log) / active).clamp(1, PREFETCH as u64) as usize;
@@ -718,7 +688,7 @@ impl<T: Send + Sync + 'static> TopicCore<T> {
         let dead = inner.state.nack(offset, token, now, delay).map_err(|_| Self::stale(offset))?;
         self.publish_commit(g, &inner);
         let deadline = inner.state.next_deadline();
-        let target = inner.dead_letter.clone();
+        let target = if dead.is_some() { inner.dead_letter.clone() } else { None };
         drop(inner);
         match dead {
             Some(d) => self.dispatch(g, target, vec![d]),
@@ -746,8 +716,8 @@ impl<T: Send + Sync + 'static> TopicCore<T> {
         Ok(())
     }
 
-    /// Restarts a delivery's ack wait from now.
-    pub(crate) fn in_progress(&self, g: &GroupShared<T>, offset: u64, token: u64) -> Result<(), TopicError> {
+    /// Restarts a delivery's ack wait from now; returns the new deadline.
+    pub(crate) fn in_progress(&self, g: &GroupShared<T>, offset: u64, token: u64) -> Result<Instant, TopicError> {
         let mut inner = lock(&g.inner);
         if self.is_deleted() {
             return Err(self.deleted_error());
@@ -755,7 +725,7 @@ impl<T: Send + Sync + 'static> TopicCore<T> {
         let deadline = inner.state.in_progress(offset, token, Instant::now()).map_err(|_| Self::stale(offset))?;
         drop(inner);
         self.arm_timer(Some(deadline));
-        Ok(())
+        Ok(deadline)
     }
 
     /// Claims the entries idle for at least `min_idle`.
@@ -845,6 +815,7 @@ impl<T: Send + Sync + 'static> TopicCore<T> {
 
     pub(crate) fn log_counters(&self) -> LogCounters {
         let mut log = lock(&self.log);
+        // The check skips reading the clock when nothing can expire.
         if log.oldest_expiry().is_some() {
             log.expire(Instant::now());
         }

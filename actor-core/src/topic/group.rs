@@ -145,6 +145,8 @@ pub(crate) struct Handout<T> {
     pub(crate) record: Held<T>,
     pub(crate) token: u64,
     pub(crate) delivery_count: u32,
+    /// When its ack wait runs out (the slot's `InFlight` deadline).
+    pub(crate) deadline: Instant,
 }
 
 /// The outcome of asking the group for the next message.
@@ -186,7 +188,6 @@ pub(crate) struct GroupRules {
 /// Counters for stats.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct GroupCounters {
-    pub(crate) acked_total: u64,
     pub(crate) redelivered_total: u64,
     pub(crate) dead_lettered_total: u64,
 }
@@ -542,7 +543,7 @@ impl<T> GroupState<T> {
     /// Makes a new pending slot for `record`, delivered to `member`.
     #[cfg(test)]
     fn deliver_new(&mut self, member: u64, now: Instant, record: Held<T>) -> Handout<T> {
-        let mut h = [Handout { record, token: 0, delivery_count: 1 }];
+        let mut h = [Handout { record, token: 0, delivery_count: 1, deadline: now }];
         self.settle_new(member, now, &mut h);
         let [h] = h;
         h
@@ -557,7 +558,8 @@ impl<T> GroupState<T> {
     /// new records: those are taken from the log (the cursor moved past
     /// them) but not pending yet, so that the log lock can be released
     /// before the bookkeeping. [`settle_new`](Self::settle_new) must run on
-    /// them before anything else touches this state.
+    /// them (it sets their tokens and deadlines) before anything else
+    /// touches this state.
     #[must_use]
     pub(crate) fn next_batch(
         &mut self,
@@ -603,7 +605,8 @@ impl<T> GroupState<T> {
                 break;
             }
             let batch: Arc<[Record<T>]> = chunk[..n].iter().map(|&o| retained(o)).collect();
-            out.extend((0..n).map(|i| Handout { record: Held::batch(&batch, i), token: 0, delivery_count: 1 }));
+            let handout = |i| Handout { record: Held::batch(&batch, i), token: 0, delivery_count: 1, deadline: now };
+            out.extend((0..n).map(handout));
             left -= n;
             room -= n;
             if n < want {
@@ -614,7 +617,7 @@ impl<T> GroupState<T> {
     }
 
     /// Makes the new records [`next_batch`](Self::next_batch) took pending
-    /// at `member`, with their tokens.
+    /// at `member`, with their tokens and ack deadlines.
     pub(crate) fn settle_new(&mut self, member: u64, now: Instant, fresh: &mut [Handout<T>]) {
         let (Some(first), Some(last)) = (fresh.first(), fresh.last()) else {
             return;
@@ -626,6 +629,7 @@ impl<T> GroupState<T> {
         for h in fresh {
             let token = self.token();
             h.token = token;
+            h.deadline = deadline;
             self.pending.insert(
                 h.record.offset,
                 Slot {
@@ -674,7 +678,6 @@ impl<T> GroupState<T> {
         if !self.ready.is_empty() {
             self.ready.remove(&offset);
         }
-        self.counters.acked_total += 1;
         Ok(())
     }
 
@@ -758,7 +761,7 @@ impl<T> GroupState<T> {
         slot.token = token;
         slot.touched = now;
         slot.state = SlotState::InFlight { deadline };
-        let handout = Handout { record: slot.record.clone(), token, delivery_count: slot.delivery_count };
+        let handout = Handout { record: slot.record.clone(), token, delivery_count: slot.delivery_count, deadline };
         self.arm(deadline, offset, token);
         Some(handout)
     }

@@ -23,7 +23,7 @@ use tokio::time::Instant;
 use crate::loom::sync::Arc;
 use crate::loom::sync::atomic::{AtomicU64, Ordering};
 
-use super::config::{Overflow, TopicConfig};
+use super::config::{Overflow, StartAt, TopicConfig};
 use super::filter::KeyFilter;
 use super::message::{Meta, Record};
 
@@ -38,6 +38,9 @@ pub(crate) enum Refusal {
     /// The id was published within the dedup window at this offset.
     Duplicate(u64),
 }
+
+/// A payload with its size, ready to append.
+pub(crate) type Measured<T> = (usize, Arc<T>);
 
 /// Per-filter match counters, so a filtered group's lag costs O(1).
 #[derive(Debug)]
@@ -269,9 +272,11 @@ impl<T> Log<T> {
         offset
     }
 
-    /// Appends one message, or refuses and changes nothing (beyond age and
-    /// committed evictions). `T` is handed back by the caller on refusal,
-    /// so the payload is only wrapped once the append is certain.
+    /// Checks one message of `size` bytes and makes room for it, or refuses
+    /// and changes nothing (beyond age and committed evictions). The
+    /// payload and metadata go in through [`AppendSlot::commit`] once the
+    /// append is certain, so on refusal they are still the caller's to hand
+    /// back.
     pub(crate) fn append(&mut self, now: Instant, size: usize, meta: &Meta) -> Result<AppendSlot<'_, T>, Refusal> {
         if let (Some(_), Some(id)) = (self.dedup_window, &meta.id) {
             self.expire_dedup(now);
@@ -283,21 +288,20 @@ impl<T> Log<T> {
         Ok(AppendSlot { log: self, now, size })
     }
 
-    /// Appends a batch atomically at contiguous offsets, or refuses all and
-    /// hands the payloads back.
+    /// Appends a batch of `(size, payload)` atomically at contiguous
+    /// offsets, or refuses all and hands the items back.
     pub(crate) fn append_batch(
         &mut self,
         now: Instant,
-        sizes: &[usize],
-        payloads: Vec<T>,
-    ) -> Result<Range<u64>, (Refusal, Vec<T>)> {
-        let bytes: u64 = sizes.iter().map(|&s| s as u64).sum();
-        if let Err(r) = self.make_room(sizes.len(), bytes, now) {
-            return Err((r, payloads));
+        items: Vec<Measured<T>>,
+    ) -> Result<Range<u64>, (Refusal, Vec<Measured<T>>)> {
+        let bytes: u64 = items.iter().map(|&(s, _)| s as u64).sum();
+        if let Err(r) = self.make_room(items.len(), bytes, now) {
+            return Err((r, items));
         }
         let start = self.next;
-        for (payload, &size) in payloads.into_iter().zip(sizes) {
-            self.push(now, size, Arc::new(payload), Meta::default());
+        for (size, payload) in items {
+            self.push(now, size, payload, Meta::default());
         }
         Ok(start..self.next)
     }
@@ -322,6 +326,16 @@ impl<T> Log<T> {
     /// The first offset published at or after `at` (`next` if none).
     pub(crate) fn offset_at(&self, at: Instant) -> u64 {
         self.first + self.entries.partition_point(|e| e.published_at < at) as u64
+    }
+
+    /// The offset a reader starting at `start` reads first.
+    pub(crate) fn start_offset(&self, start: StartAt) -> u64 {
+        match start {
+            StartAt::Earliest => self.first,
+            StartAt::Latest => self.next,
+            StartAt::Offset(n) => n,
+            StartAt::Time(at) => self.offset_at(at),
+        }
     }
 }
 
@@ -358,7 +372,8 @@ mod tests {
         let now = Instant::now();
         let mut l = log(TopicConfig::default());
         assert_eq!(put(&mut l, now, 1), Ok(0));
-        assert_eq!(l.append_batch(now, &[8, 8, 8], vec![2, 3, 4]).map_err(|e| e.0), Ok(1..4));
+        let batch = [2, 3, 4].map(|v| (8, Arc::new(v))).to_vec();
+        assert_eq!(l.append_batch(now, batch).map_err(|e| e.0), Ok(1..4));
         assert_eq!(put(&mut l, now, 5), Ok(4));
         let mut out = VecDeque::new();
         assert_eq!(l.read(0, 10, &mut out), Ok(5));

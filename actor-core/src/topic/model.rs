@@ -111,7 +111,8 @@ proptest! {
                     prop_assert_eq!(real, want);
                 }
                 LogOp::Batch(sizes) => {
-                    let real = log.append_batch(at, &sizes, vec![0u64; sizes.len()]).map_err(|e| e.0);
+                    let items = sizes.iter().map(|&s| (s, Arc::new(0u64))).collect();
+                    let real = log.append_batch(at, items).map_err(|e| e.0);
                     prop_assert_eq!(real, model.append(&sizes, now, limits));
                 }
                 LogOp::Advance(s) => {
