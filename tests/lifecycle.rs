@@ -128,6 +128,51 @@ async fn on_start_precedes_every_message_and_on_stop_is_last_and_once() {
     within(system.shutdown()).await;
 }
 
+/// Hooks whose futures hold a large buffer across an `.await`: too big for
+/// the runner's in-place slot, so they run boxed.
+#[derive(Default)]
+struct Heavy {
+    log: Log,
+}
+
+impl Actor for Heavy {
+    async fn on_start(&mut self, _ctx: &mut Context<Self>) -> Result<(), BoxError> {
+        let buffer = std::hint::black_box([7u8; 1024]);
+        tokio::task::yield_now().await;
+        self.log.lock().unwrap().push(format!("start {}", buffer.iter().map(|&b| u32::from(b)).sum::<u32>()));
+        Ok(())
+    }
+
+    async fn on_stop(&mut self, _ctx: &mut Context<Self>, reason: &ExitReason) {
+        let buffer = std::hint::black_box([1u8; 1024]);
+        tokio::task::yield_now().await;
+        self.log.lock().unwrap().push(format!("stop {reason} {}", buffer.len()));
+    }
+}
+
+impl Handler<Note> for Heavy {
+    type Reply = u32;
+
+    async fn handle(&mut self, Note(n): Note, _ctx: &mut Context<Self>) -> u32 {
+        self.log.lock().unwrap().push(format!("note {n}"));
+        n
+    }
+}
+
+// Breaks if a hook future too large to run in place is cut short or runs out of order.
+#[tokio::test]
+async fn hooks_with_large_futures_run_whole_and_in_order() {
+    let system = ActorSystem::new();
+    let heavy = Heavy::default();
+    let log = heavy.log.clone();
+    let actor = system.spawn(heavy).unwrap();
+    assert_eq!(within(actor.ask(Note(1))).await, Ok(1));
+    actor.stop();
+    assert_eq!(within(actor.wait_for_stop()).await, ExitReason::Normal);
+    assert_eq!(entries(&log), ["start 7168", "note 1", "stop normal 1024"]);
+    within(system.shutdown()).await;
+}
+
 // Breaks if a failed on_start skips on_stop, loses the error text, or handles queued messages.
 #[tokio::test]
 async fn on_stop_runs_after_a_failed_on_start() {

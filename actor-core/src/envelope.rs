@@ -15,7 +15,8 @@
 //! The future that handles a message is placed, when it is small enough, in
 //! a [`FutureSlot`] that the runner keeps in its own (pinned) state, and
 //! dropped there in place; a larger one is boxed. So a typical handler costs
-//! no allocation on the actor's side either.
+//! no allocation on the actor's side either. The runner starts each
+//! incarnation the same way: a small `on_start` future runs in a slot too.
 //!
 //! # Soundness
 //!
@@ -49,7 +50,8 @@
 //!    valid, unmoved and unreused until its destructor ran, as `Pin`
 //!    requires. The one way around that, leaking a `Handling`, never
 //!    happens: the runner keeps each one as a local of its own state and
-//!    drops it before handling the next message.
+//!    drops it before handling the next message (or, for `on_start`, before
+//!    its message loop begins).
 #![allow(unsafe_code)]
 
 use std::cell::UnsafeCell;
@@ -67,15 +69,18 @@ use crate::loom::sync::Arc;
 use crate::loom::sync::atomic::{AtomicBool, Ordering};
 use crate::reply::{ErasedSlot, ReplySlot, Slot};
 
-/// A handler future borrowing the actor and its context, type-erased.
-type DynFuture<'a> = dyn Future<Output = ()> + Send + 'a;
+/// A handler or hook future borrowing the actor and its context,
+/// type-erased.
+type DynFuture<'a, T> = dyn Future<Output = T> + Send + 'a;
 
 /// Words of room for a handler future in the runner's state: enough for
 /// handlers that await little (a counter's, a lookup's, one that replies
-/// with a value); larger futures are boxed.
+/// with a value) and for the default lifecycle hooks; larger futures are
+/// boxed.
 const SLOT_WORDS: usize = 8;
 
-/// Room for the future of the message being handled; see invariant 5.
+/// Room for the future of the message being handled (or the hook being
+/// run); see invariant 5.
 pub(crate) struct FutureSlot(MaybeUninit<[usize; SLOT_WORDS]>);
 
 impl FutureSlot {
@@ -89,23 +94,24 @@ const fn fits_slot<F>() -> bool {
     size_of::<F>() <= size_of::<FutureSlot>() && align_of::<F>() <= align_of::<FutureSlot>()
 }
 
-/// The future handling one message: in the runner's slot, or boxed.
-pub(crate) struct Handling<'a> {
-    place: Place<'a>,
+/// A future handling one message or running one hook: in the runner's
+/// slot, or boxed.
+pub(crate) struct Handling<'a, T = ()> {
+    place: Place<'a, T>,
 }
 
-enum Place<'a> {
+enum Place<'a, T> {
     /// Lives in the slot borrowed for `'a`; dropped in place.
-    InSlot(NonNull<DynFuture<'a>>, PhantomData<&'a mut FutureSlot>),
-    Boxed(Pin<Box<DynFuture<'a>>>),
+    InSlot(NonNull<DynFuture<'a, T>>, PhantomData<&'a mut FutureSlot>),
+    Boxed(Pin<Box<DynFuture<'a, T>>>),
 }
 
 // SAFETY: `InSlot` points at a `Send` future that this `Handling` owns
 // (invariant 5); `NonNull` is only what keeps the auto trait away.
-unsafe impl Send for Handling<'_> {}
+unsafe impl<T> Send for Handling<'_, T> {}
 
 /// Places `fut` in `slot` if it fits, else in a box.
-fn place<'a, F: Future<Output = ()> + Send + 'a>(fut: F, slot: &'a mut FutureSlot) -> Handling<'a> {
+pub(crate) fn place<'a, T, F: Future<Output = T> + Send + 'a>(fut: F, slot: &'a mut FutureSlot) -> Handling<'a, T> {
     if !fits_slot::<F>() {
         return Handling { place: Place::Boxed(Box::pin(fut)) };
     }
@@ -113,12 +119,12 @@ fn place<'a, F: Future<Output = ()> + Send + 'a>(fut: F, slot: &'a mut FutureSlo
     // SAFETY: `F` fits the slot's size and alignment (just checked), and the
     // slot is borrowed mutably for `'a` by the `Handling` returned.
     unsafe { at.write(fut) };
-    let at: *mut DynFuture<'a> = at;
+    let at: *mut DynFuture<'a, T> = at;
     // SAFETY: derived from a reference, so not null.
     Handling { place: Place::InSlot(unsafe { NonNull::new_unchecked(at) }, PhantomData) }
 }
 
-impl Handling<'_> {
+impl<T> Handling<'_, T> {
     /// True if the future lives in the runner's slot (no allocation).
     #[cfg(all(test, not(actor_loom)))]
     pub(crate) fn is_in_slot(&self) -> bool {
@@ -126,10 +132,10 @@ impl Handling<'_> {
     }
 }
 
-impl Future for Handling<'_> {
-    type Output = ();
+impl<T> Future for Handling<'_, T> {
+    type Output = T;
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<()> {
+    fn poll(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<T> {
         match &mut self.place {
             // SAFETY: the future is initialised, owned by this `Handling`
             // and never moved out of the slot before it is dropped in place
@@ -140,7 +146,7 @@ impl Future for Handling<'_> {
     }
 }
 
-impl Drop for Handling<'_> {
+impl<T> Drop for Handling<'_, T> {
     fn drop(&mut self) {
         if let Place::InSlot(at, _) = &mut self.place {
             // SAFETY: initialised by `place`, dropped once, here.

@@ -123,6 +123,21 @@ impl<A: Actor> MailboxRx<A> {
         self.rx.close();
     }
 
+    /// True if the lane is closed, nothing is queued and no sender holds
+    /// capacity, so nothing can arrive any more. A message that did arrive
+    /// stays first in line.
+    pub(crate) fn is_closed_and_empty(&mut self) -> bool {
+        debug_assert!(self.closed && self.next.is_none() && self.batch.is_empty());
+        match self.rx.try_recv() {
+            Ok(env) => {
+                self.next = Some(env);
+                false
+            }
+            Err(chan::TryRecvError::Disconnected) => true,
+            Err(chan::TryRecvError::Empty) => false,
+        }
+    }
+
     pub(crate) fn is_closed(&self) -> bool {
         self.closed
     }

@@ -10,6 +10,9 @@
 //! after registering its waker, so a request is never missed (the
 //! `AtomicWaker` provides the wakeup edge, the word the data edge).
 //!
+//! One more bit, `WAITING`, says that someone waits for the final stop, so
+//! the stop of an actor nobody waits for never touches the notifier.
+//!
 //! Senders read the word with `Relaxed`: a `stop()` that returned before a
 //! send started is ordered before it by the caller's own synchronisation, and
 //! coherence makes the send see the flag. A send racing with `stop()` may be
@@ -38,7 +41,7 @@ use tracing::Instrument;
 use crate::actor::{Actor, ExitReason, PanicInfo};
 use crate::actor_ref::{ActorId, ActorMetrics, ActorRef, ActorStatus};
 use crate::context::Context;
-use crate::envelope::FutureSlot;
+use crate::envelope::{self, FutureSlot};
 use crate::error::{AskError, ConfigError, SpawnError, error_chain, panic_message};
 use crate::events;
 use crate::loom::AtomicWaker;
@@ -64,6 +67,10 @@ pub(crate) const KILL: u32 = 1 << 5;
 /// Abandon even `on_stop`: a deadline passed after a kill. The runner stops
 /// polling whatever it awaits and settles the actor as killed.
 pub(crate) const ABORT: u32 = 1 << 6;
+/// Someone waits in [`Core::wait_stopped`]: the final exit must wake the
+/// notifier. Without it, the stop of an actor nobody waits for skips the
+/// notifier's lock.
+const WAITING: u32 = 1 << 7;
 const CLOSED_FOR_SENDS: u32 = STOP | KILL;
 
 /// The non-generic part of an actor's cell: identity, status word, control
@@ -165,7 +172,8 @@ impl Core {
     /// the next one; requests that arrive from now on stay set and apply to
     /// the next incarnation. One read-modify-write: `AcqRel` as `set_phase`.
     pub(crate) fn begin_restart(&self) {
-        self.state.swap(RESTARTING, Ordering::AcqRel);
+        // `WAITING` stays: waiters wait for the final stop, across restarts.
+        let _ = self.state.fetch_update(Ordering::AcqRel, Ordering::Acquire, |s| Some((s & WAITING) | RESTARTING));
     }
 
     /// Registers the task's waker for control signals.
@@ -190,25 +198,48 @@ impl Core {
     }
 
     /// Records the final exit and releases every waiter.
+    ///
+    /// The phase moves to `STOPPED` in one read-modify-write (`AcqRel`: it
+    /// publishes the exit) that also reads `WAITING`. A waiter sets
+    /// `WAITING` with a read-modify-write of its own after it queued on the
+    /// notifier; the two are ordered, so either this one sees the bit and
+    /// wakes the waiter, or the waiter's sees `STOPPED` and does not wait.
     pub(crate) fn set_exit(&self, reason: ExitReason) {
         *lock(&self.exit) = Some(reason);
-        self.set_phase(STOPPED);
-        self.stopped.notify_waiters();
+        let prev = self.state.fetch_update(Ordering::AcqRel, Ordering::Acquire, |s| Some((s & !PHASE_MASK) | STOPPED));
+        if prev.unwrap_or_else(|s| s) & WAITING != 0 {
+            self.stopped.notify_waiters();
+        }
     }
 
     /// Waits until the actor stopped for good.
     pub(crate) async fn wait_stopped(&self) -> ExitReason {
-        // Already stopped: no need to queue on the notifier.
-        if let Some(reason) = self.exit_reason() {
-            return reason;
-        }
         loop {
+            // Already stopped: no need to queue on the notifier.
+            if self.load() & PHASE_MASK == STOPPED {
+                return self.final_exit();
+            }
             let mut notified = pin!(self.stopped.notified());
             notified.as_mut().enable();
-            if let Some(reason) = self.exit_reason() {
-                return reason;
+            // `AcqRel`: see `set_exit`.
+            if self.state.fetch_or(WAITING, Ordering::AcqRel) & PHASE_MASK == STOPPED {
+                return self.final_exit();
             }
             notified.await;
+        }
+    }
+
+    /// The exit of an actor whose phase was read as `STOPPED` (`Acquire`),
+    /// which `set_exit` publishes after recording it.
+    fn final_exit(&self) -> ExitReason {
+        self.exit_reason().expect("an actor in the stopped phase has its exit recorded")
+    }
+
+    /// Adds `n` to the messages dropped unhandled (a zero adds nothing and
+    /// leaves the counter's cache line alone).
+    pub(crate) fn count_dropped(&self, n: u64) {
+        if n != 0 {
+            self.dropped.fetch_add(n, Ordering::Relaxed);
         }
     }
 
@@ -420,6 +451,23 @@ pub(crate) fn stop_reason(signal: u32) -> ExitReason {
     }
 }
 
+/// The drain's fast path after a stop request: true if the mailbox is empty
+/// and, for an unsupervised actor, now closed with no sender holding
+/// capacity, so nothing is left to handle. On false a message may have been
+/// taken from the channel; it stays first in line for the drain.
+pub(crate) fn nothing_to_drain<A: Actor>(core: &Core, mailbox: &mut MailboxRx<A>, supervised: bool) -> bool {
+    if mailbox.len() != 0 {
+        return false;
+    }
+    core.set_phase(STOPPING);
+    if supervised {
+        // The drain covers what was queued when the stop was seen: nothing.
+        return true;
+    }
+    mailbox.close();
+    mailbox.is_closed_and_empty()
+}
+
 /// The actor's task. Owns the receiving side; its `Drop` settles the actor
 /// if the task is dropped before it finished.
 struct Runner<A: Actor> {
@@ -443,16 +491,24 @@ impl<A: Actor> Runner<A> {
             let mut ctx = Context::new(self.inner.clone(), self.system.clone());
             let supervised = supervision.is_some();
             let exit = loop {
-                // One incarnation: `on_start`, messages, then the drain and
-                // `on_stop`. The start and wind-down phases are boxed: they
-                // are rare, and keeping them out of this state machine keeps
-                // every actor's task small.
-                let started = Box::pin(self.start(&mut actor, &mut ctx, &mut supervision)).await;
+                // One incarnation: `on_start`, messages, the drain, then
+                // `on_stop`. The hooks run in place (their futures in a slot,
+                // as handlers' are). A drain with messages to handle is
+                // boxed: keeping it out of this state machine keeps every
+                // actor's task small, and an empty mailbox needs none.
+                let started = self.start(&mut actor, &mut ctx, &mut supervision).await;
                 let ended = match started {
                     Ok(()) => self.messages(&mut actor, &mut ctx).await,
                     Err(exit) => Ended::Exit(exit),
                 };
-                let (exit, abandoned) = Box::pin(self.wind_down(&mut actor, &mut ctx, ended, supervised)).await;
+                let exit = match ended {
+                    Ended::Exit(exit) => exit,
+                    Ended::Stop(signal) => match self.drained_at_once(signal, supervised) {
+                        Some(exit) => exit,
+                        None => Box::pin(self.drain(&mut actor, &mut ctx, signal, supervised)).await,
+                    },
+                };
+                let abandoned = self.stop(&mut actor, &mut ctx, &exit, supervised).await;
                 ctx.end_incarnation();
                 if abandoned {
                     // Past every deadline: it stops for good, as killed.
@@ -480,7 +536,9 @@ impl<A: Actor> Runner<A> {
         }
     }
 
-    /// Runs `on_start`; `Err` is the exit of an incarnation that did not start.
+    /// Runs `on_start`; `Err` is the exit of an incarnation that did not
+    /// start. A small hook future runs in a slot of this state, a large one
+    /// is boxed, so a heavy `on_start` does not make every task larger.
     async fn start(
         &mut self,
         actor: &mut A,
@@ -489,9 +547,10 @@ impl<A: Actor> Runner<A> {
     ) -> Result<(), ExitReason> {
         let core = &self.inner.core;
         core.set_phase(STARTING);
+        let mut slot = FutureSlot::new();
         let started = {
-            let mut fut = pin!(actor.on_start(ctx));
-            guarded(fut.as_mut(), core, KILL).await
+            let mut fut = envelope::place(actor.on_start(ctx), &mut slot);
+            guarded(Pin::new(&mut fut), core, KILL).await
         };
         match started {
             Ok(Ok(())) => {
@@ -520,9 +579,10 @@ impl<A: Actor> Runner<A> {
         }
         let core = &self.inner.core;
         core.set_phase(STOPPING);
+        let mut slot = FutureSlot::new();
         let stopped = {
-            let mut fut = pin!(actor.on_stop(ctx, exit));
-            guarded(fut.as_mut(), core, ABORT).await
+            let mut fut = envelope::place(actor.on_stop(ctx, exit), &mut slot);
+            guarded(Pin::new(&mut fut), core, ABORT).await
         };
         tracing::debug!(reason = %exit, "stopped");
         match stopped {
@@ -541,14 +601,27 @@ impl<A: Actor> Runner<A> {
     /// Rejects what is queued after a kill. A supervised mailbox stays open
     /// for the next incarnation; the rest is closed.
     async fn reject_queued(&mut self, supervised: bool) {
+        if supervised {
+            let core = &self.inner.core;
+            let system = &self.system;
+            let n = self.mailbox.reject_queued(|ty| system.dead_letter(core, ty));
+            core.count_dropped(n);
+        } else {
+            self.reject_rest().await;
+        }
+    }
+
+    /// Closes the mailbox and rejects everything in it, also what senders
+    /// that already hold capacity still send.
+    async fn reject_rest(&mut self) {
         let core = &self.inner.core;
         let system = &self.system;
-        let n = if supervised {
-            self.mailbox.reject_queued(|ty| system.dead_letter(core, ty))
-        } else {
-            self.mailbox.reject_all(|ty| system.dead_letter(core, ty)).await
+        let n = match self.mailbox.try_reject_all(|ty| system.dead_letter(core, ty)) {
+            Ok(n) => n,
+            // A sender holds capacity: wait for it (rare, so boxed).
+            Err(n) => n + Box::pin(self.mailbox.reject_all(|ty| system.dead_letter(core, ty))).await,
         };
-        core.dropped.fetch_add(n, Ordering::Relaxed);
+        core.count_dropped(n);
     }
 
     /// Handles messages until a stop request, a kill, or an exit.
@@ -608,23 +681,6 @@ impl<A: Actor> Runner<A> {
         }
     }
 
-    /// Ends an incarnation: the drain a stop request asks for, then
-    /// `on_stop`. Returns the exit and whether `on_stop` was abandoned.
-    async fn wind_down(
-        &mut self,
-        actor: &mut A,
-        ctx: &mut Context<A>,
-        ended: Ended,
-        supervised: bool,
-    ) -> (ExitReason, bool) {
-        let exit = match ended {
-            Ended::Exit(exit) => exit,
-            Ended::Stop(signal) => self.drain(actor, ctx, signal, supervised).await,
-        };
-        let abandoned = self.stop(actor, ctx, &exit, supervised).await;
-        (exit, abandoned)
-    }
-
     /// A kill ended the handler at an `.await`: its asker is told.
     fn killed_mid_message(ctx: &mut Context<A>) -> ExitReason {
         if let Some(slot) = ctx.take_reply() {
@@ -636,7 +692,18 @@ impl<A: Actor> Runner<A> {
     fn reject_one(&self, env: Envelope<A>) {
         let core = &self.inner.core;
         mailbox::reject(env, &mut |ty| self.system.dead_letter(core, ty));
-        core.dropped.fetch_add(1, Ordering::Relaxed);
+        core.count_dropped(1);
+    }
+
+    /// The drain of a stop request when there is nothing to drain: the exit,
+    /// or `None` if [`drain`](Self::drain) has work.
+    fn drained_at_once(&mut self, signal: u32, supervised: bool) -> Option<ExitReason> {
+        let reason = stop_reason(signal);
+        if reason == ExitReason::Killed || nothing_to_drain(&self.inner.core, &mut self.mailbox, supervised) {
+            Some(reason)
+        } else {
+            None
+        }
     }
 
     /// After a stop request: handle everything queued, then stop. An
@@ -725,14 +792,7 @@ impl<A: Actor> Runner<A> {
     /// The actor stopped for good: reject leftovers, release its name and
     /// table entry, then release `wait_for_stop` waiters.
     async fn finish(&mut self, exit: ExitReason) {
-        let core = &self.inner.core;
-        let system = &self.system;
-        let n = match self.mailbox.try_reject_all(|ty| system.dead_letter(core, ty)) {
-            Ok(n) => n,
-            // A sender holds capacity: wait for it (rare, so boxed).
-            Err(n) => n + Box::pin(self.mailbox.reject_all(|ty| system.dead_letter(core, ty))).await,
-        };
-        core.dropped.fetch_add(n, Ordering::Relaxed);
+        self.reject_rest().await;
         self.settle(exit);
     }
 
@@ -756,7 +816,7 @@ impl<A: Actor> Drop for Runner<A> {
         let core = &self.inner.core;
         let system = &self.system;
         let n = self.mailbox.reject_now(|ty| system.dead_letter(core, ty));
-        core.dropped.fetch_add(n, Ordering::Relaxed);
+        core.count_dropped(n);
         self.settle(ExitReason::Killed);
     }
 }

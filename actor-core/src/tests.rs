@@ -24,7 +24,9 @@ use crate::loom::check::block_on;
 use crate::loom::sync::Arc;
 use crate::loom::sync::atomic::AtomicUsize;
 use crate::mailbox::MailboxRx;
-use crate::runner::{Core, Ended, Inner, KILL, STOP, STOPPING, SpawnOptions, Wake, poll_idle, stop_reason};
+use crate::runner::{
+    Core, Ended, Inner, KILL, STOP, STOPPING, SpawnOptions, Wake, nothing_to_drain, poll_idle, stop_reason,
+};
 
 /// The actor type of the models; its handlers never run (the models count
 /// envelopes, they do not need a context).
@@ -65,7 +67,7 @@ pub(crate) struct Outcome {
 /// One unsupervised incarnation of the message loop and its stop path, on
 /// the real status word and mailbox: the idle wait (`runner::poll_idle`), the
 /// per-envelope KILL/STOP checks and the drain of `Runner::messages` and
-/// `Runner::drain`, the kill rejection, `on_stop`, then `Runner::finish`.
+/// `Runner::drain` (its fast path, `runner::nothing_to_drain`, included), the kill rejection, `on_stop`, then `Runner::finish`.
 /// Handling an envelope is counting it: handlers need a live system.
 pub(crate) fn run_unsupervised(core: &Core, mailbox: &mut MailboxRx<Probe>) -> Outcome {
     let mut out = Outcome::default();
@@ -115,7 +117,7 @@ fn reject(env: crate::mailbox::Envelope<Probe>, out: &mut Outcome) {
 
 fn drain(core: &Core, mailbox: &mut MailboxRx<Probe>, signal: u32, out: &mut Outcome) -> ExitReason {
     let reason = stop_reason(signal);
-    if reason == ExitReason::Killed {
+    if reason == ExitReason::Killed || nothing_to_drain(core, mailbox, false) {
         return reason;
     }
     core.set_phase(STOPPING);

@@ -109,3 +109,36 @@ fn loom_status_kill_interrupts_handler() {
         killer.join().expect("killer");
     });
 }
+
+/// A waiter thread races with the final exit (after a restart handover if
+/// `restart`) and is released with that exit.
+fn waiter_vs_exit(restart: bool, exit: ExitReason) {
+    model(move || {
+        let (inner, _mailbox) = cell(1, 1);
+        let waiter = {
+            let inner = inner.clone();
+            spawn(move || block_on(inner.core.wait_stopped()))
+        };
+        if restart {
+            inner.core.begin_restart();
+        }
+        inner.core.set_exit(exit.clone());
+        assert_eq!(waiter.join().expect("waiter"), exit);
+        assert_eq!(block_on(inner.core.wait_stopped()), exit);
+    });
+}
+
+/// A `wait_for_stop` racing with the final exit is always released, with
+/// that exit: the waiter announces itself in the status word after queuing
+/// on the notifier, and the exit wakes the notifier only if it sees that.
+#[test]
+fn loom_status_waiter_meets_the_final_exit() {
+    waiter_vs_exit(false, ExitReason::Shutdown);
+}
+
+/// A waiter queued before a restart is still released by the final exit:
+/// the handover to the next incarnation keeps its announcement.
+#[test]
+fn loom_status_waiter_survives_a_restart() {
+    waiter_vs_exit(true, ExitReason::Normal);
+}
