@@ -1,15 +1,13 @@
 //! Per-type channel capacity: validated, only settable before first use,
 //! and effective.
 
-use std::time::Duration;
-
 use actor_core::prelude::*;
 use actor_core::{ConfigError, Lagged};
 use futures::StreamExt;
-use tokio::time::timeout;
 
-/// Every wait in this file is bounded by this, so a hang fails fast.
-const WAIT: Duration = Duration::from_secs(5);
+#[path = "support/wait.rs"]
+mod wait;
+use wait::within;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Reading(u32);
@@ -58,7 +56,7 @@ async fn configure_before_use_can_be_repeated_and_takes_effect() {
     for n in 0..5 {
         bus.publish(Reading(n));
     }
-    assert!(matches!(timeout(WAIT, sub.next()).await.expect("item"), Some(Err(Lagged { missed: 3, .. }))));
+    assert!(matches!(within(sub.next()).await, Some(Err(Lagged { missed: 3, .. }))));
     assert_eq!(bus.stats().await.event::<Reading>().expect("used").capacity, 2);
     system.shutdown().await;
 }
@@ -88,7 +86,7 @@ async fn configuring_one_type_leaves_others_alone() {
         bus.publish(n);
     }
     for n in 0..10_u64 {
-        assert_eq!(timeout(WAIT, other.next()).await.expect("item"), Some(Ok(n)));
+        assert_eq!(within(other.next()).await, Some(Ok(n)));
     }
     system.shutdown().await;
 }

@@ -2,14 +2,12 @@
 //! it, in publish order; a subscription is live as soon as `subscribe`
 //! returns; `publish` reports how many subscribers it reached.
 
-use std::time::Duration;
-
 use actor_core::prelude::*;
 use futures::StreamExt;
-use tokio::time::timeout;
 
-/// Every wait in this file is bounded by this, so a hang fails fast.
-const WAIT: Duration = Duration::from_secs(5);
+#[path = "support/wait.rs"]
+mod wait;
+use wait::within;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Seq(u32);
@@ -31,7 +29,7 @@ async fn every_early_subscriber_receives_every_event_in_order() {
     }
     for sub in &mut subs {
         for n in 0..200 {
-            assert_eq!(timeout(WAIT, sub.next()).await.expect("event"), Some(Ok(Seq(n))));
+            assert_eq!(within(sub.next()).await, Some(Ok(Seq(n))));
         }
     }
     system.shutdown().await;
@@ -44,7 +42,7 @@ async fn subscription_is_live_when_subscribe_returns() {
     let bus = system.bus();
     let mut sub = bus.subscribe::<Seq>();
     assert_eq!(bus.publish(Seq(1)), 1);
-    assert_eq!(timeout(WAIT, sub.recv()).await.expect("event"), Some(Ok(Seq(1))));
+    assert_eq!(within(sub.recv()).await, Some(Ok(Seq(1))));
     system.shutdown().await;
 }
 
@@ -57,9 +55,9 @@ async fn late_subscriber_sees_only_later_events() {
     bus.publish(Seq(1));
     let mut late = bus.subscribe::<Seq>();
     bus.publish(Seq(2));
-    assert_eq!(timeout(WAIT, early.next()).await.expect("event"), Some(Ok(Seq(1))));
-    assert_eq!(timeout(WAIT, early.next()).await.expect("event"), Some(Ok(Seq(2))));
-    assert_eq!(timeout(WAIT, late.next()).await.expect("event"), Some(Ok(Seq(2))));
+    assert_eq!(within(early.next()).await, Some(Ok(Seq(1))));
+    assert_eq!(within(early.next()).await, Some(Ok(Seq(2))));
+    assert_eq!(within(late.next()).await, Some(Ok(Seq(2))));
     system.shutdown().await;
 }
 
@@ -90,8 +88,8 @@ async fn clones_share_the_bus() {
     let other = bus.clone();
     assert_eq!(other.publish(Seq(7)), 1);
     assert_eq!(system.bus().publish(Seq(8)), 1);
-    assert_eq!(timeout(WAIT, sub.next()).await.expect("event"), Some(Ok(Seq(7))));
-    assert_eq!(timeout(WAIT, sub.next()).await.expect("event"), Some(Ok(Seq(8))));
+    assert_eq!(within(sub.next()).await, Some(Ok(Seq(7))));
+    assert_eq!(within(sub.next()).await, Some(Ok(Seq(8))));
     system.shutdown().await;
 }
 
@@ -105,7 +103,7 @@ async fn filtered_subscription_yields_matching_events_in_order() {
         bus.publish(Seq(n));
     }
     for n in (1..1000).step_by(2) {
-        assert_eq!(timeout(WAIT, odd.next()).await.expect("event"), Some(Ok(Seq(n))));
+        assert_eq!(within(odd.next()).await, Some(Ok(Seq(n))));
     }
     system.shutdown().await;
 }
@@ -129,11 +127,11 @@ async fn concurrent_publishers_keep_their_own_order() {
         })
         .collect();
     for p in publishers {
-        timeout(WAIT, p).await.expect("publisher finished").expect("publisher ok");
+        within(p).await.expect("publisher ok");
     }
     let mut next = [0u32; 2];
     for _ in 0..2 * PER_PUBLISHER {
-        let event = timeout(WAIT, sub.next()).await.expect("event").expect("open").expect("no lag");
+        let event = within(sub.next()).await.expect("open").expect("no lag");
         assert_eq!(event.n, next[event.publisher as usize], "publisher {} out of order", event.publisher);
         next[event.publisher as usize] += 1;
     }

@@ -1,14 +1,12 @@
 //! Forwarding bus events into actors: in order, through the mailbox, and
 //! only while the actor runs and the handle is held.
 
-use std::time::Duration;
-
 use actor_core::prelude::*;
 use tokio::sync::{mpsc, oneshot};
-use tokio::time::timeout;
 
-/// Every wait in this file is bounded by this, so a hang fails fast.
-const WAIT: Duration = Duration::from_secs(5);
+#[path = "support/wait.rs"]
+mod wait;
+use wait::within;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Price(u32);
@@ -52,7 +50,7 @@ async fn events_reach_the_actor_in_order() {
         assert_eq!(bus.publish(Price(p)), 1);
     }
     for p in 0..100 {
-        assert_eq!(timeout(WAIT, log.recv()).await.expect("forwarded"), Some(p));
+        assert_eq!(within(log.recv()).await, Some(p));
     }
     assert_eq!(forwarding.forwarded(), 100);
     system.shutdown().await;
@@ -72,7 +70,7 @@ async fn a_full_mailbox_applies_backpressure_instead_of_dropping() {
     }
     open.send(()).expect("actor waits at the gate");
     for p in 0..50 {
-        assert_eq!(timeout(WAIT, log.recv()).await.expect("forwarded"), Some(p));
+        assert_eq!(within(log.recv()).await, Some(p));
     }
     system.shutdown().await;
 }
@@ -85,9 +83,9 @@ async fn forwarding_stops_when_the_actor_stops() {
     let (actor, mut log) = watcher(&system);
     let forwarding = bus.subscribe_actor::<Price, _>(&actor);
     bus.publish(Price(1));
-    assert_eq!(timeout(WAIT, log.recv()).await.expect("forwarded"), Some(1));
+    assert_eq!(within(log.recv()).await, Some(1));
     actor.stop();
-    timeout(WAIT, forwarding.wait_for_stop()).await.expect("forwarding ended");
+    within(forwarding.wait_for_stop()).await;
     assert!(!forwarding.is_active());
     assert_eq!(bus.publish(Price(2)), 0);
     let stats = bus.stats().await;
@@ -107,7 +105,7 @@ async fn forwarding_does_not_keep_the_actor_alive() {
     let watch = weak.upgrade().expect("alive");
     drop(actor);
     drop(watch);
-    timeout(WAIT, forwarding.wait_for_stop()).await.expect("forwarding ended with the actor");
+    within(forwarding.wait_for_stop()).await;
     assert!(weak.upgrade().is_none());
     system.shutdown().await;
 }
@@ -120,13 +118,13 @@ async fn stopping_the_handle_stops_forwarding_but_not_the_actor() {
     let (actor, mut log) = watcher(&system);
     let forwarding = bus.subscribe_actor::<Price, _>(&actor);
     bus.publish(Price(1));
-    assert_eq!(timeout(WAIT, log.recv()).await.expect("forwarded"), Some(1));
+    assert_eq!(within(log.recv()).await, Some(1));
     forwarding.stop();
-    timeout(WAIT, forwarding.wait_for_stop()).await.expect("forwarding ended");
+    within(forwarding.wait_for_stop()).await;
     assert_eq!(bus.publish(Price(2)), 0);
     assert!(actor.is_alive());
     actor.tell(Price(3)).await.expect("actor still takes tells");
-    assert_eq!(timeout(WAIT, log.recv()).await.expect("handled"), Some(3));
+    assert_eq!(within(log.recv()).await, Some(3));
     system.shutdown().await;
 }
 
@@ -141,11 +139,11 @@ async fn dropping_the_handle_stops_forwarding() {
     drop(forwarding);
     bus.publish(Price(1));
     // Only `kept` forwards it: exactly one copy arrives, then the marker.
-    assert_eq!(timeout(WAIT, log.recv()).await.expect("forwarded"), Some(1));
+    assert_eq!(within(log.recv()).await, Some(1));
     kept.stop();
-    timeout(WAIT, kept.wait_for_stop()).await.expect("ended");
+    within(kept.wait_for_stop()).await;
     actor.tell(Price(99)).await.expect("tell");
-    assert_eq!(timeout(WAIT, log.recv()).await.expect("handled"), Some(99));
+    assert_eq!(within(log.recv()).await, Some(99));
     system.shutdown().await;
 }
 
@@ -159,10 +157,10 @@ async fn detached_forwarding_runs_until_the_actor_stops() {
     let ended = forwarding.ended();
     forwarding.detach();
     bus.publish(Price(5));
-    assert_eq!(timeout(WAIT, log.recv()).await.expect("forwarded"), Some(5));
+    assert_eq!(within(log.recv()).await, Some(5));
     actor.stop();
-    timeout(WAIT, actor.wait_for_stop()).await.expect("stopped");
-    timeout(WAIT, ended).await.expect("the detached forwarder ended with the actor");
+    within(actor.wait_for_stop()).await;
+    within(ended).await;
     let stats = bus.stats().await;
     assert_eq!(stats.event::<Price>().expect("used").forwarders, 0);
     system.shutdown().await;

@@ -1,15 +1,13 @@
 //! Type isolation: events of one type never reach subscribers of another,
 //! and separate buses never share events.
 
-use std::time::Duration;
-
 use actor_core::EventBus;
 use actor_core::prelude::*;
 use futures::StreamExt;
-use tokio::time::timeout;
 
-/// Every wait in this file is bounded by this, so a hang fails fast.
-const WAIT: Duration = Duration::from_secs(5);
+#[path = "support/wait.rs"]
+mod wait;
+use wait::within;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Celsius(i32);
@@ -30,9 +28,9 @@ async fn events_of_one_type_never_reach_another_types_subscribers() {
     assert_eq!(bus.publish(7_i32), 0); // nobody subscribed to i32
     assert_eq!(bus.publish(Fahrenheit(68)), 1);
     assert_eq!(bus.publish(5_u32), 1);
-    assert_eq!(timeout(WAIT, c.next()).await.expect("event"), Some(Ok(Celsius(20))));
-    assert_eq!(timeout(WAIT, f.next()).await.expect("event"), Some(Ok(Fahrenheit(68))));
-    assert_eq!(timeout(WAIT, n32.next()).await.expect("event"), Some(Ok(5)));
+    assert_eq!(within(c.next()).await, Some(Ok(Celsius(20))));
+    assert_eq!(within(f.next()).await, Some(Ok(Fahrenheit(68))));
+    assert_eq!(within(n32.next()).await, Some(Ok(5)));
     // Nothing else is waiting on any of them.
     assert!(futures::FutureExt::now_or_never(c.next()).is_none());
     assert!(futures::FutureExt::now_or_never(f.next()).is_none());
@@ -62,12 +60,12 @@ async fn many_types_through_one_handle_stay_apart() {
         assert_eq!(bus.publish(T::<0>), 1);
     }
     for _ in 0..2 {
-        assert_eq!(timeout(WAIT, s0.next()).await.expect("event"), Some(Ok(T::<0>)));
-        assert_eq!(timeout(WAIT, s1.next()).await.expect("event"), Some(Ok(T::<1>)));
-        assert_eq!(timeout(WAIT, s2.next()).await.expect("event"), Some(Ok(T::<2>)));
-        assert_eq!(timeout(WAIT, s3.next()).await.expect("event"), Some(Ok(T::<3>)));
-        assert_eq!(timeout(WAIT, s4.next()).await.expect("event"), Some(Ok(T::<4>)));
-        assert_eq!(timeout(WAIT, s5.next()).await.expect("event"), Some(Ok(T::<5>)));
+        assert_eq!(within(s0.next()).await, Some(Ok(T::<0>)));
+        assert_eq!(within(s1.next()).await, Some(Ok(T::<1>)));
+        assert_eq!(within(s2.next()).await, Some(Ok(T::<2>)));
+        assert_eq!(within(s3.next()).await, Some(Ok(T::<3>)));
+        assert_eq!(within(s4.next()).await, Some(Ok(T::<4>)));
+        assert_eq!(within(s5.next()).await, Some(Ok(T::<5>)));
     }
     assert_eq!(bus.stats().await.events.len(), 6);
     system.shutdown().await;
@@ -84,7 +82,7 @@ async fn private_buses_are_separate_from_each_other_and_the_system_bus() {
     assert_eq!(b.publish(Celsius(1)), 0);
     assert_eq!(a.publish(Celsius(2)), 1);
     assert_eq!(system.bus().publish(Celsius(3)), 1);
-    assert_eq!(timeout(WAIT, on_a.next()).await.expect("event"), Some(Ok(Celsius(2))));
-    assert_eq!(timeout(WAIT, on_system.next()).await.expect("event"), Some(Ok(Celsius(3))));
+    assert_eq!(within(on_a.next()).await, Some(Ok(Celsius(2))));
+    assert_eq!(within(on_system.next()).await, Some(Ok(Celsius(3))));
     system.shutdown().await;
 }

@@ -3,16 +3,14 @@
 //! retained one. Deterministic: everything is published before the
 //! subscriber polls, on a current-thread runtime.
 
-use std::time::Duration;
-
 use actor_core::Lagged;
 use actor_core::prelude::*;
 use futures::StreamExt;
 use tokio::sync::mpsc;
-use tokio::time::timeout;
 
-/// Every wait in this file is bounded by this, so a hang fails fast.
-const WAIT: Duration = Duration::from_secs(5);
+#[path = "support/wait.rs"]
+mod wait;
+use wait::within;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Tick(u32);
@@ -27,7 +25,7 @@ async fn lag_is_reported_with_the_exact_count_then_oldest_retained_follow() {
     for n in 0..10 {
         bus.publish(Tick(n));
     }
-    match timeout(WAIT, sub.next()).await.expect("item") {
+    match within(sub.next()).await {
         Some(Err(lagged)) => {
             assert_eq!(lagged.missed, 6);
             assert_eq!(lagged.event_type, std::any::type_name::<Tick>());
@@ -35,11 +33,11 @@ async fn lag_is_reported_with_the_exact_count_then_oldest_retained_follow() {
         other => panic!("expected Lagged, got {other:?}"),
     }
     for n in 6..10 {
-        assert_eq!(timeout(WAIT, sub.next()).await.expect("item"), Some(Ok(Tick(n))));
+        assert_eq!(within(sub.next()).await, Some(Ok(Tick(n))));
     }
     // Caught up: new events flow without further lag.
     bus.publish(Tick(10));
-    assert_eq!(timeout(WAIT, sub.next()).await.expect("item"), Some(Ok(Tick(10))));
+    assert_eq!(within(sub.next()).await, Some(Ok(Tick(10))));
     let stats = bus.stats().await;
     assert_eq!(stats.event::<Tick>().expect("used").lagged_total, 6);
     system.shutdown().await;
@@ -57,7 +55,7 @@ async fn each_subscriber_reports_its_own_loss() {
         bus.publish(Tick(n));
     }
     for n in 0..8 {
-        assert_eq!(timeout(WAIT, fast.next()).await.expect("item"), Some(Ok(Tick(n))));
+        assert_eq!(within(fast.next()).await, Some(Ok(Tick(n))));
     }
     for n in 8..20 {
         bus.publish(Tick(n));
@@ -67,10 +65,10 @@ async fn each_subscriber_reports_its_own_loss() {
         Some(Err(l)) => l.missed,
         other => panic!("expected Lagged, got {other:?}"),
     };
-    assert_eq!(lost(timeout(WAIT, slow.next()).await.expect("item")), 12);
-    assert_eq!(lost(timeout(WAIT, fast.next()).await.expect("item")), 4);
-    assert_eq!(timeout(WAIT, slow.next()).await.expect("item"), Some(Ok(Tick(12))));
-    assert_eq!(timeout(WAIT, fast.next()).await.expect("item"), Some(Ok(Tick(12))));
+    assert_eq!(lost(within(slow.next()).await), 12);
+    assert_eq!(lost(within(fast.next()).await), 4);
+    assert_eq!(within(slow.next()).await, Some(Ok(Tick(12))));
+    assert_eq!(within(fast.next()).await, Some(Ok(Tick(12))));
     let stats = bus.stats().await;
     assert_eq!(stats.event::<Tick>().expect("used").lagged_total, 16);
     system.shutdown().await;
@@ -86,9 +84,9 @@ async fn filtered_subscription_reports_lag_too() {
     for n in 0..10 {
         bus.publish(Tick(n));
     }
-    assert!(matches!(timeout(WAIT, even.next()).await.expect("item"), Some(Err(Lagged { missed: 6, .. }))));
-    assert_eq!(timeout(WAIT, even.next()).await.expect("item"), Some(Ok(Tick(6))));
-    assert_eq!(timeout(WAIT, even.next()).await.expect("item"), Some(Ok(Tick(8))));
+    assert!(matches!(within(even.next()).await, Some(Err(Lagged { missed: 6, .. }))));
+    assert_eq!(within(even.next()).await, Some(Ok(Tick(6))));
+    assert_eq!(within(even.next()).await, Some(Ok(Tick(8))));
     system.shutdown().await;
 }
 
@@ -125,7 +123,7 @@ async fn forwarded_actor_is_told_its_lag_in_order() {
     }
     let mut seen = Vec::new();
     while seen.len() < 5 {
-        seen.push(timeout(WAIT, log.recv()).await.expect("logged").expect("recorder alive"));
+        seen.push(within(log.recv()).await.expect("recorder alive"));
     }
     assert_eq!(seen, [Err(6), Ok(6), Ok(7), Ok(8), Ok(9)]);
     assert_eq!((forwarding.forwarded(), forwarding.lagged()), (4, 6));
@@ -146,7 +144,7 @@ async fn forwarded_actor_without_lag_handler_gets_lag_counted() {
     }
     let mut seen = Vec::new();
     while seen.len() < 4 {
-        seen.push(timeout(WAIT, log.recv()).await.expect("logged").expect("recorder alive"));
+        seen.push(within(log.recv()).await.expect("recorder alive"));
     }
     assert_eq!(seen, [Ok(6), Ok(7), Ok(8), Ok(9)]);
     assert_eq!(forwarding.lagged(), 6);

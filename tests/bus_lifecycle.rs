@@ -12,10 +12,10 @@ use actor_core::{
 };
 use futures::StreamExt;
 use tokio::sync::oneshot;
-use tokio::time::timeout;
 
-/// Every wait in this file is bounded by this, so a hang fails fast.
-const WAIT: Duration = Duration::from_secs(5);
+#[path = "support/wait.rs"]
+mod wait;
+use wait::within;
 
 struct Worker;
 impl Actor for Worker {
@@ -61,7 +61,7 @@ enum Seen {
 async fn next_about(sub: &mut Subscription<LifecycleEvent>, ids: &HashSet<ActorId>, n: usize) -> Vec<Seen> {
     let mut out = Vec::new();
     while out.len() < n {
-        let event = timeout(WAIT, sub.next()).await.expect("event in time").expect("bus open").expect("no lag");
+        let event = within(sub.next()).await.expect("bus open").expect("no lag");
         let seen = match event {
             LifecycleEvent::Started(e) => Seen::Started(e.id),
             LifecycleEvent::DeadLetter(e) => Seen::DeadLetter(e.to, e.message_type),
@@ -88,22 +88,22 @@ async fn spawn_panic_kill_and_stop_arrive_in_causal_order() {
     // One actor panics.
     let panicky = system.spawn(Worker).expect("spawn");
     assert!(matches!(panicky.ask(Boom).await, Err(AskError::Panicked(_))));
-    timeout(WAIT, panicky.wait_for_stop()).await.expect("stopped");
+    within(panicky.wait_for_stop()).await;
 
     // One is killed with two tells queued behind a parked handler.
     let killed = system.spawn(Worker).expect("spawn");
     let (entered, parked) = oneshot::channel();
     killed.tell(Park(entered)).await.expect("tell");
-    timeout(WAIT, parked).await.expect("parked in time").expect("handler entered");
+    within(parked).await.expect("handler entered");
     killed.tell(Work).await.expect("tell");
     killed.tell(Work).await.expect("tell");
     killed.kill();
-    timeout(WAIT, killed.wait_for_stop()).await.expect("stopped");
+    within(killed.wait_for_stop()).await;
 
     // One stops normally.
     let normal = system.spawn(Worker).expect("spawn");
     normal.stop();
-    timeout(WAIT, normal.wait_for_stop()).await.expect("stopped");
+    within(normal.wait_for_stop()).await;
 
     let ids: HashSet<ActorId> = [panicky.id(), killed.id(), normal.id()].into();
     let seen = next_about(&mut events, &ids, 8).await;
@@ -136,22 +136,22 @@ async fn each_lifecycle_type_has_its_own_channel() {
     let worker = system.spawn_named("worker-1", Worker).expect("spawn");
     let (entered, parked) = oneshot::channel();
     worker.tell(Park(entered)).await.expect("tell");
-    timeout(WAIT, parked).await.expect("parked in time").expect("handler entered");
+    within(parked).await.expect("handler entered");
     worker.tell(Work).await.expect("tell");
     worker.kill();
-    timeout(WAIT, worker.wait_for_stop()).await.expect("stopped");
+    within(worker.wait_for_stop()).await;
 
     let event = loop {
-        let e = timeout(WAIT, started.next()).await.expect("event").expect("open").expect("no lag");
+        let e = within(started.next()).await.expect("open").expect("no lag");
         if e.id == worker.id() {
             break e;
         }
     };
     assert_eq!(event.name, "worker-1");
-    let event = timeout(WAIT, dead.next()).await.expect("event").expect("open").expect("no lag");
+    let event = within(dead.next()).await.expect("open").expect("no lag");
     assert_eq!((event.to, event.message_type), (worker.id(), std::any::type_name::<Work>()));
     let event = loop {
-        let e = timeout(WAIT, stopped.next()).await.expect("event").expect("open").expect("no lag");
+        let e = within(stopped.next()).await.expect("open").expect("no lag");
         if e.id == worker.id() {
             break e;
         }
@@ -167,7 +167,7 @@ async fn stopped_is_published_before_wait_for_stop_returns() {
     let mut stopped = system.bus().subscribe::<ActorStopped>();
     let worker = system.spawn(Worker).expect("spawn");
     worker.stop();
-    timeout(WAIT, worker.wait_for_stop()).await.expect("stopped");
+    within(worker.wait_for_stop()).await;
     // Already in the channel: `now_or_never` does not wait.
     let event = futures::FutureExt::now_or_never(stopped.next()).expect("already published");
     assert_eq!(event.expect("open").expect("no lag").id, worker.id());
@@ -183,7 +183,7 @@ async fn nothing_is_built_or_counted_while_nobody_subscribes() {
     for _ in 0..10 {
         let w = system.spawn(Worker).expect("spawn");
         w.stop();
-        timeout(WAIT, w.wait_for_stop()).await.expect("stopped");
+        within(w.wait_for_stop()).await;
     }
     let stats = bus.stats().await;
     assert_eq!(stats.event::<ActorStarted>().expect("opened by the subscribe").published, 0);
@@ -200,7 +200,7 @@ async fn a_supervised_restart_arrives_between_the_two_starts() {
     let w = app.child::<Worker>("w").expect("child");
     assert!(matches!(w.ask(Boom).await, Err(AskError::Panicked(_))));
     // Answered by the new incarnation behind the same handle.
-    timeout(WAIT, w.ask(Work)).await.expect("in time").expect("answered");
+    within(w.ask(Work)).await.expect("answered");
     app.terminate_child("w").await.expect("terminate");
 
     let seen = next_about(&mut events, &[w.id()].into(), 4).await;
@@ -229,9 +229,9 @@ async fn a_supervisor_that_gives_up_publishes_supervisor_escalated() {
         .expect("spawn");
     let w = app.child::<Worker>("w").expect("child");
     assert!(matches!(w.ask(Boom).await, Err(AskError::Panicked(_))));
-    let event = timeout(WAIT, escalated.next()).await.expect("event in time").expect("bus open").expect("no lag");
+    let event = within(escalated.next()).await.expect("bus open").expect("no lag");
     assert_eq!(event.name, "app");
     assert!(event.reason.contains("gave up"), "{}", event.reason);
-    assert!(!timeout(WAIT, app.wait_for_stop()).await.expect("stopped").is_normal());
+    assert!(!within(app.wait_for_stop()).await.is_normal());
     system.shutdown().await;
 }

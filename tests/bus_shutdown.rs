@@ -2,15 +2,13 @@
 //! every forwarder stops, after the last actor's `ActorStopped` was
 //! published.
 
-use std::time::Duration;
-
 use actor_core::prelude::*;
 use actor_core::{ActorStopped, EventBus};
 use futures::StreamExt;
-use tokio::time::timeout;
 
-/// Every wait in this file is bounded by this, so a hang fails fast.
-const WAIT: Duration = Duration::from_secs(5);
+#[path = "support/wait.rs"]
+mod wait;
+use wait::within;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct News(u32);
@@ -36,13 +34,13 @@ async fn every_subscription_ends_at_shutdown() {
     tokio::task::yield_now().await;
 
     system.bus().publish(News(1));
-    timeout(WAIT, system.shutdown()).await.expect("shutdown in time");
+    within(system.shutdown()).await;
 
-    assert_eq!(timeout(WAIT, on_system.next()).await.expect("item"), Some(Ok(News(1))));
-    assert_eq!(timeout(WAIT, on_system.next()).await.expect("ended"), None);
-    assert_eq!(timeout(WAIT, filtered.next()).await.expect("ended"), None);
-    assert_eq!(timeout(WAIT, on_private.next()).await.expect("ended"), None);
-    let first = timeout(WAIT, waiter).await.expect("waiter woke").expect("waiter ok");
+    assert_eq!(within(on_system.next()).await, Some(Ok(News(1))));
+    assert_eq!(within(on_system.next()).await, None);
+    assert_eq!(within(filtered.next()).await, None);
+    assert_eq!(within(on_private.next()).await, None);
+    let first = within(waiter).await.expect("waiter ok");
     assert_eq!(first, Some(Ok(News(1))));
     assert!(system.bus().is_closed());
 }
@@ -52,14 +50,14 @@ async fn after_shutdown_subscriptions_start_ended_and_publish_reaches_nobody() {
     // Breaks if a bus used after shutdown accepts subscribers that will never be closed.
     let system = ActorSystem::new();
     let bus = system.bus();
-    timeout(WAIT, system.shutdown()).await.expect("shutdown in time");
+    within(system.shutdown()).await;
     let mut sub = bus.subscribe::<News>();
-    assert_eq!(timeout(WAIT, sub.next()).await.expect("ended"), None);
+    assert_eq!(within(sub.next()).await, None);
     assert_eq!(bus.publish(News(1)), 0);
     // A private bus made after shutdown is born closed too.
     let late = EventBus::new(&system);
     let mut sub = late.subscribe::<News>();
-    assert_eq!(timeout(WAIT, sub.next()).await.expect("ended"), None);
+    assert_eq!(within(sub.next()).await, None);
     assert_eq!(bus.stats().await.event::<News>().expect("used").subscribers, 0);
 }
 
@@ -69,9 +67,9 @@ async fn actors_stopped_by_the_shutdown_are_reported_before_the_stream_ends() {
     let system = ActorSystem::new();
     let mut stopped = system.bus().subscribe::<ActorStopped>();
     let readers: Vec<_> = (0..3).map(|_| system.spawn(Reader).expect("spawn")).collect();
-    timeout(WAIT, system.shutdown()).await.expect("shutdown in time");
+    within(system.shutdown()).await;
     let mut seen = Vec::new();
-    while let Some(event) = timeout(WAIT, stopped.next()).await.expect("item") {
+    while let Some(event) = within(stopped.next()).await {
         let event = event.expect("no lag");
         if readers.iter().any(|r| r.id() == event.id) {
             assert_eq!(event.reason, ExitReason::Shutdown);
@@ -89,7 +87,7 @@ async fn forwarders_stop_at_shutdown() {
     let system = ActorSystem::new();
     let reader = system.spawn(Reader).expect("spawn");
     let forwarding = system.bus().subscribe_actor::<News, _>(&reader);
-    timeout(WAIT, system.shutdown()).await.expect("shutdown in time");
-    timeout(WAIT, forwarding.wait_for_stop()).await.expect("forwarder ended");
+    within(system.shutdown()).await;
+    within(forwarding.wait_for_stop()).await;
     assert!(!forwarding.is_active());
 }

@@ -160,10 +160,12 @@ impl Core {
         self.signal(KILL | ABORT);
     }
 
-    /// Moves the lifecycle phase (the actor's own task only). `AcqRel`:
-    /// keeps request bits set concurrently and publishes the phase.
-    pub(crate) fn set_phase(&self, phase: u32) {
-        let _ = self.state.fetch_update(Ordering::AcqRel, Ordering::Acquire, |s| Some((s & !PHASE_MASK) | phase));
+    /// Moves the lifecycle phase (the actor's own task only) and returns the
+    /// word before. `AcqRel`: keeps request bits set concurrently and
+    /// publishes the phase.
+    pub(crate) fn set_phase(&self, phase: u32) -> u32 {
+        let moved = self.state.fetch_update(Ordering::AcqRel, Ordering::Acquire, |s| Some((s & !PHASE_MASK) | phase));
+        moved.unwrap_or_else(|s| s)
     }
 
     /// An incarnation ended (its `on_stop` finished) and a supervisor will
@@ -206,8 +208,7 @@ impl Core {
     /// wakes the waiter, or the waiter's sees `STOPPED` and does not wait.
     pub(crate) fn set_exit(&self, reason: ExitReason) {
         *lock(&self.exit) = Some(reason);
-        let prev = self.state.fetch_update(Ordering::AcqRel, Ordering::Acquire, |s| Some((s & !PHASE_MASK) | STOPPED));
-        if prev.unwrap_or_else(|s| s) & WAITING != 0 {
+        if self.set_phase(STOPPED) & WAITING != 0 {
             self.stopped.notify_waiters();
         }
     }
@@ -451,15 +452,16 @@ pub(crate) fn stop_reason(signal: u32) -> ExitReason {
     }
 }
 
-/// The drain's fast path after a stop request: true if the mailbox is empty
-/// and, for an unsupervised actor, now closed with no sender holding
-/// capacity, so nothing is left to handle. On false a message may have been
-/// taken from the channel; it stays first in line for the drain.
+/// Enters the stopping phase after a stop request and takes the drain's
+/// fast path: true if the mailbox is empty and, for an unsupervised actor,
+/// now closed with no sender holding capacity, so nothing is left to
+/// handle. On false [`Runner::drain`] follows; a message this took from the
+/// channel stays first in line for it.
 pub(crate) fn nothing_to_drain<A: Actor>(core: &Core, mailbox: &mut MailboxRx<A>, supervised: bool) -> bool {
+    core.set_phase(STOPPING);
     if mailbox.len() != 0 {
         return false;
     }
-    core.set_phase(STOPPING);
     if supervised {
         // The drain covers what was queued when the stop was seen: nothing.
         return true;
@@ -503,10 +505,16 @@ impl<A: Actor> Runner<A> {
                 };
                 let exit = match ended {
                     Ended::Exit(exit) => exit,
-                    Ended::Stop(signal) => match self.drained_at_once(signal, supervised) {
-                        Some(exit) => exit,
-                        None => Box::pin(self.drain(&mut actor, &mut ctx, signal, supervised)).await,
-                    },
+                    Ended::Stop(signal) => {
+                        let reason = stop_reason(signal);
+                        if reason == ExitReason::Killed
+                            || nothing_to_drain(&self.inner.core, &mut self.mailbox, supervised)
+                        {
+                            reason
+                        } else {
+                            Box::pin(self.drain(&mut actor, &mut ctx, reason, supervised)).await
+                        }
+                    }
                 };
                 let abandoned = self.stop(&mut actor, &mut ctx, &exit, supervised).await;
                 ctx.end_incarnation();
@@ -695,27 +703,12 @@ impl<A: Actor> Runner<A> {
         core.count_dropped(1);
     }
 
-    /// The drain of a stop request when there is nothing to drain: the exit,
-    /// or `None` if [`drain`](Self::drain) has work.
-    fn drained_at_once(&mut self, signal: u32, supervised: bool) -> Option<ExitReason> {
-        let reason = stop_reason(signal);
-        if reason == ExitReason::Killed || nothing_to_drain(&self.inner.core, &mut self.mailbox, supervised) {
-            Some(reason)
-        } else {
-            None
-        }
-    }
-
-    /// After a stop request: handle everything queued, then stop. An
+    /// After a stop request that [`nothing_to_drain`] could not settle
+    /// (`reason` is not `Killed`): handle everything queued, then stop. An
     /// unsupervised mailbox is closed first, so the drain is finite; a
     /// supervised one stays open (a restart may follow) and the drain covers
     /// what was queued when the stop was seen.
-    async fn drain(&mut self, actor: &mut A, ctx: &mut Context<A>, signal: u32, supervised: bool) -> ExitReason {
-        let reason = stop_reason(signal);
-        if reason == ExitReason::Killed {
-            return reason;
-        }
-        self.inner.core.set_phase(STOPPING);
+    async fn drain(&mut self, actor: &mut A, ctx: &mut Context<A>, reason: ExitReason, supervised: bool) -> ExitReason {
         let mut budget = self.mailbox.len();
         if !supervised {
             self.mailbox.close();

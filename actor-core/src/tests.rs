@@ -120,7 +120,6 @@ fn drain(core: &Core, mailbox: &mut MailboxRx<Probe>, signal: u32, out: &mut Out
     if reason == ExitReason::Killed || nothing_to_drain(core, mailbox, false) {
         return reason;
     }
-    core.set_phase(STOPPING);
     mailbox.close();
     while let Some(env) = block_on(mailbox.next_closed()) {
         if core.load() & KILL != 0 {
