@@ -14,9 +14,9 @@
 //!
 //! The future that handles a message is placed, when it is small enough, in
 //! a [`FutureSlot`] that the runner keeps in its own (pinned) state, and
-//! dropped there in place; a larger one is boxed. So a typical handler costs
-//! no allocation on the actor's side either. The runner starts each
-//! incarnation the same way: a small `on_start` future runs in a slot too.
+//! dropped there in place; a larger one is boxed, and its box goes in the
+//! slot. So a typical handler costs no allocation on the actor's side
+//! either. The lifecycle hooks run in the same slot.
 //!
 //! # Soundness
 //!
@@ -42,16 +42,16 @@
 //!    reads the cell, so it is never accessed from two threads at once; the
 //!    channel send that carries the payload orders the asker's write before
 //!    the actor's read.
-//! 5. A future placed in a [`FutureSlot`] fits its size and alignment
-//!    (checked by [`place`]) and is owned by the [`Handling`] that
+//! 5. A future placed in a [`FutureSlot`] (the future itself, or a box of
+//!    it when it is too large) fits its size and alignment (checked by
+//!    [`write`]) and is owned by the [`Handling`] that
 //!    mutably borrows the slot for the future's whole life, so nothing else
 //!    touches that memory meanwhile. `Handling` polls it pinned in place and
 //!    its `Drop` drops it in place, so the memory of the pinned future stays
 //!    valid, unmoved and unreused until its destructor ran, as `Pin`
 //!    requires. The one way around that, leaking a `Handling`, never
-//!    happens: the runner keeps each one as a local of its own state and
-//!    drops it before handling the next message (or, for `on_start`, before
-//!    its message loop begins).
+//!    happens: the runner moves each one into the guard it awaits, a local
+//!    of its own state, which is dropped before the slot is used again.
 #![allow(unsafe_code)]
 
 use std::cell::UnsafeCell;
@@ -94,41 +94,59 @@ const fn fits_slot<F>() -> bool {
     size_of::<F>() <= size_of::<FutureSlot>() && align_of::<F>() <= align_of::<FutureSlot>()
 }
 
-/// A future handling one message or running one hook: in the runner's
-/// slot, or boxed.
+/// A future handling one message or running one hook, in the runner's
+/// slot: the future itself if it fits, else a box holding it. Two words.
 pub(crate) struct Handling<'a, T = ()> {
-    place: Place<'a, T>,
+    at: NonNull<DynFuture<'a, T>>,
+    /// The slot is borrowed for the future's whole life (invariant 5).
+    _slot: PhantomData<&'a mut FutureSlot>,
+    /// Whether the future itself fits the slot (else the slot holds its box).
+    #[cfg(all(test, not(actor_loom)))]
+    in_slot: bool,
 }
 
-enum Place<'a, T> {
-    /// Lives in the slot borrowed for `'a`; dropped in place.
-    InSlot(NonNull<DynFuture<'a, T>>, PhantomData<&'a mut FutureSlot>),
-    Boxed(Pin<Box<DynFuture<'a, T>>>),
-}
-
-// SAFETY: `InSlot` points at a `Send` future that this `Handling` owns
-// (invariant 5); `NonNull` is only what keeps the auto trait away.
+// SAFETY: `at` points at a `Send` future (or a box of one) that this
+// `Handling` owns (invariant 5); `NonNull` is only what keeps the auto trait
+// away.
 unsafe impl<T> Send for Handling<'_, T> {}
 
-/// Places `fut` in `slot` if it fits, else in a box.
+/// Places `fut` in `slot` if it fits, else a box of it (which always fits).
 pub(crate) fn place<'a, T, F: Future<Output = T> + Send + 'a>(fut: F, slot: &'a mut FutureSlot) -> Handling<'a, T> {
-    if !fits_slot::<F>() {
-        return Handling { place: Place::Boxed(Box::pin(fut)) };
+    if fits_slot::<F>() {
+        return write(fut, slot);
     }
+    #[allow(unused_mut)]
+    let mut boxed = write(Box::pin(fut), slot);
+    #[cfg(all(test, not(actor_loom)))]
+    {
+        boxed.in_slot = false;
+    }
+    boxed
+}
+
+/// Writes `fut` into `slot`; `fits_slot::<F>()` must hold (checked).
+fn write<'a, T, F: Future<Output = T> + Send + 'a>(fut: F, slot: &'a mut FutureSlot) -> Handling<'a, T> {
+    // Constant per `F`: `place` writes only what fits (a box always does).
+    assert!(fits_slot::<F>(), "a future slot holds only futures that fit it");
     let at = slot.0.as_mut_ptr().cast::<F>();
     // SAFETY: `F` fits the slot's size and alignment (just checked), and the
     // slot is borrowed mutably for `'a` by the `Handling` returned.
     unsafe { at.write(fut) };
     let at: *mut DynFuture<'a, T> = at;
-    // SAFETY: derived from a reference, so not null.
-    Handling { place: Place::InSlot(unsafe { NonNull::new_unchecked(at) }, PhantomData) }
+    Handling {
+        // SAFETY: derived from a reference, so not null.
+        at: unsafe { NonNull::new_unchecked(at) },
+        _slot: PhantomData,
+        #[cfg(all(test, not(actor_loom)))]
+        in_slot: true,
+    }
 }
 
 impl<T> Handling<'_, T> {
-    /// True if the future lives in the runner's slot (no allocation).
+    /// True if the future itself lives in the runner's slot (no allocation).
     #[cfg(all(test, not(actor_loom)))]
     pub(crate) fn is_in_slot(&self) -> bool {
-        matches!(self.place, Place::InSlot(..))
+        self.in_slot
     }
 }
 
@@ -136,22 +154,17 @@ impl<T> Future for Handling<'_, T> {
     type Output = T;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<T> {
-        match &mut self.place {
-            // SAFETY: the future is initialised, owned by this `Handling`
-            // and never moved out of the slot before it is dropped in place
-            // (invariant 5), so pinning it there is sound.
-            Place::InSlot(at, _) => unsafe { Pin::new_unchecked(at.as_mut()) }.poll(cx),
-            Place::Boxed(fut) => fut.as_mut().poll(cx),
-        }
+        // SAFETY: the future is initialised, owned by this `Handling` and
+        // never moved out of the slot before it is dropped in place
+        // (invariant 5), so pinning it there is sound.
+        unsafe { Pin::new_unchecked(self.at.as_mut()) }.poll(cx)
     }
 }
 
 impl<T> Drop for Handling<'_, T> {
     fn drop(&mut self) {
-        if let Place::InSlot(at, _) = &mut self.place {
-            // SAFETY: initialised by `place`, dropped once, here.
-            unsafe { std::ptr::drop_in_place(at.as_ptr()) }
-        }
+        // SAFETY: initialised by `write`, dropped once, here.
+        unsafe { std::ptr::drop_in_place(self.at.as_ptr()) }
     }
 }
 
@@ -194,7 +207,7 @@ struct VTable<A: Actor> {
     handle: for<'a> unsafe fn(Word, &'a mut A, &'a mut Context<A>, &'a mut FutureSlot) -> Handling<'a>,
     reject: unsafe fn(Word) -> bool,
     drop: unsafe fn(Word),
-    message_type: fn() -> &'static str,
+    message_type: MessageType,
 }
 
 /// Reads the `T` out of a word. Safety: the word holds an initialised `T`
@@ -223,6 +236,10 @@ unsafe fn drop_erased<T>(word: Word) {
     // SAFETY: as in `handle_erased`.
     drop(unsafe { take::<T>(word) });
 }
+
+/// Gives a message's type name: one word to keep while the message is
+/// handled.
+pub(crate) type MessageType = fn() -> &'static str;
 
 /// One queued message for an `A`.
 pub(crate) struct Envelope<A: Actor> {
@@ -277,17 +294,20 @@ impl<A: Actor> Envelope<A> {
     }
 
     /// Turns the message into the future that handles it, placed in `slot`
-    /// if it fits. The `Handling` must be dropped, never leaked.
+    /// (boxed if it does not fit), and what names the message's type for
+    /// the rare report of a panic. The `Handling` must be dropped, never
+    /// leaked.
     pub(crate) fn handle<'a>(
         self,
         actor: &'a mut A,
         ctx: &'a mut Context<A>,
         slot: &'a mut FutureSlot,
-    ) -> Handling<'a> {
+    ) -> (Handling<'a>, MessageType) {
         let this = ManuallyDrop::new(self);
         // SAFETY: the word holds the table's payload; `ManuallyDrop` keeps
         // `Drop` from reading it again (invariant 2).
-        unsafe { (this.vtable.handle)(this.word, actor, ctx, slot) }
+        let handling = unsafe { (this.vtable.handle)(this.word, actor, ctx, slot) };
+        (handling, this.vtable.message_type)
     }
 
     /// Drops the message unhandled. Returns true for a tell (a dead letter);
@@ -520,7 +540,7 @@ mod tests {
     /// Handles `env` to the end; true if its future ran in the slot.
     async fn run(env: Envelope<Counter>, actor: &mut Counter, ctx: &mut Context<Counter>) -> bool {
         let mut slot = FutureSlot::new();
-        let mut fut = env.handle(actor, ctx, &mut slot);
+        let (mut fut, _) = env.handle(actor, ctx, &mut slot);
         let in_slot = fut.is_in_slot();
         (&mut fut).await;
         drop(fut);

@@ -46,12 +46,11 @@ pub(crate) struct MailboxRx<A: Actor> {
     /// Older than everything in `batch`.
     next: Option<Envelope<A>>,
     batch: Vec<Envelope<A>>,
-    closed: bool,
 }
 
 impl<A: Actor> MailboxRx<A> {
     pub(crate) fn new(rx: chan::Receiver<Envelope<A>>) -> Self {
-        MailboxRx { rx, next: None, batch: Vec::new(), closed: false }
+        MailboxRx { rx, next: None, batch: Vec::new() }
     }
 
     /// The next message already taken from the channel, if any.
@@ -109,7 +108,7 @@ impl<A: Actor> MailboxRx<A> {
     /// The next message of a closed lane, waiting for senders that already
     /// hold capacity. `None` once the lane is closed and empty.
     pub(crate) async fn next_closed(&mut self) -> Option<Envelope<A>> {
-        debug_assert!(self.closed);
+        debug_assert!(self.is_closed());
         if let Some(env) = self.pop_local() {
             return Some(env);
         }
@@ -119,7 +118,6 @@ impl<A: Actor> MailboxRx<A> {
     /// Closes the lane: senders get `Closed` from now on; queued messages
     /// stay to be drained.
     pub(crate) fn close(&mut self) {
-        self.closed = true;
         self.rx.close();
     }
 
@@ -127,7 +125,7 @@ impl<A: Actor> MailboxRx<A> {
     /// capacity, so nothing can arrive any more. A message that did arrive
     /// stays first in line.
     pub(crate) fn is_closed_and_empty(&mut self) -> bool {
-        debug_assert!(self.closed && self.next.is_none() && self.batch.is_empty());
+        debug_assert!(self.is_closed() && self.next.is_none() && self.batch.is_empty());
         match self.rx.try_recv() {
             Ok(env) => {
                 self.next = Some(env);
@@ -138,8 +136,10 @@ impl<A: Actor> MailboxRx<A> {
         }
     }
 
+    /// True once the lane was closed. (`Inner` keeps a sender for as long
+    /// as the runner lives, so only [`close`](Self::close) closes it.)
     pub(crate) fn is_closed(&self) -> bool {
-        self.closed
+        self.rx.is_closed()
     }
 
     /// Messages waiting, taken from the channel or still in it.

@@ -41,7 +41,7 @@ use tracing::Instrument;
 use crate::actor::{Actor, ExitReason, PanicInfo};
 use crate::actor_ref::{ActorId, ActorMetrics, ActorRef, ActorStatus};
 use crate::context::Context;
-use crate::envelope::{self, FutureSlot};
+use crate::envelope::{self, FutureSlot, MessageType};
 use crate::error::{AskError, ConfigError, SpawnError, error_chain, panic_message};
 use crate::events;
 use crate::loom::AtomicWaker;
@@ -50,6 +50,7 @@ use crate::loom::lock;
 use crate::loom::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use crate::loom::sync::{Arc, Mutex};
 use crate::mailbox::{self, Envelope, MAX_CAPACITY, MailboxRx};
+use crate::supervisor::ChildSupervision;
 use crate::system::ActorSystem;
 
 /// Lifecycle phases (low bits of the status word).
@@ -296,22 +297,14 @@ impl<A: Actor> ActorCell for Inner<A> {
     }
 }
 
-/// What a supervisor plugs into a child's runner: after an incarnation ended
-/// (its `on_stop` finished) it yields the next incarnation, or `None` to stop
-/// for good. The mailbox stays open while it decides.
-pub(crate) trait Supervision<A: Actor>: Send + 'static {
-    /// The incarnation finished `on_start` and handles messages.
-    fn started(&mut self);
-    /// The incarnation ended; yields the next one or `None`.
-    fn next(&mut self, exit: &ExitReason) -> Pin<Box<dyn Future<Output = Option<A>> + Send + '_>>;
-}
-
 /// How to spawn one actor.
 pub(crate) struct SpawnOptions<A: Actor> {
     pub(crate) name: Option<Cow<'static, str>>,
     pub(crate) parent: Option<ActorId>,
     pub(crate) registered: bool,
-    pub(crate) supervision: Option<Box<dyn Supervision<A>>>,
+    /// What a supervisor plugs into a child's runner (see
+    /// [`ChildSupervision`]). A thin box: every actor's task holds the field.
+    pub(crate) supervision: Option<Box<ChildSupervision<A>>>,
 }
 
 impl<A: Actor> Default for SpawnOptions<A> {
@@ -343,11 +336,23 @@ pub(crate) fn spawn<A: Actor>(
     let cell: Arc<dyn ActorCell> = inner.clone();
     system.insert_cell(cell)?;
     let span = tracing::info_span!("actor", actor.id = id.get(), actor.name = %inner.core.name);
-    let runner = Runner { inner: inner.clone(), mailbox: MailboxRx::new(rx), system: system.clone(), finished: false };
-    let task = runner.run(actor, opts.supervision).instrument(span);
+    let runner = Runner {
+        inner: inner.clone(),
+        ctx: Context::new(inner.clone(), system.clone()),
+        mailbox: MailboxRx::new(rx),
+        supervision: opts.supervision,
+        slot: FutureSlot::new(),
+    };
+    let task = runner.run(actor);
     // Detached: the actor is reached through its status word, never its
-    // join handle.
-    drop(system.runtime().spawn(task));
+    // join handle. A span no subscriber listens to is not kept: it would
+    // only make every actor's task larger.
+    let runtime = system.runtime();
+    if span.is_disabled() {
+        drop(runtime.spawn(task));
+    } else {
+        drop(runtime.spawn(task.instrument(span)));
+    }
     Ok(ActorRef::from_inner(inner))
 }
 
@@ -357,21 +362,20 @@ pub(crate) enum Interrupted {
     Killed,
 }
 
-/// Polls a future with panics caught and, if `killable`, a `kill()` request
-/// ending it at its next suspension.
-pub(crate) struct Guarded<'a, F: ?Sized> {
-    fut: Pin<&'a mut F>,
+/// Polls a future with panics caught and with the `interrupt` request bits
+/// ending it at its next suspension (0: nothing interrupts it).
+pub(crate) struct Guarded<'a, F> {
+    fut: F,
     core: &'a Core,
-    /// Request bits that end the wait at the future's next suspension.
     interrupt: u32,
 }
 
-impl<F: Future + ?Sized> Future for Guarded<'_, F> {
+impl<F: Future + Unpin> Future for Guarded<'_, F> {
     type Output = Result<F::Output, Interrupted>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
-        match catch_unwind(AssertUnwindSafe(|| this.fut.as_mut().poll(cx))) {
+        match catch_unwind(AssertUnwindSafe(|| Pin::new(&mut this.fut).poll(cx))) {
             Ok(Poll::Ready(v)) => Poll::Ready(Ok(v)),
             Ok(Poll::Pending) => {
                 if this.interrupt != 0 {
@@ -387,7 +391,9 @@ impl<F: Future + ?Sized> Future for Guarded<'_, F> {
     }
 }
 
-pub(crate) fn guarded<'a, F: Future + ?Sized>(fut: Pin<&'a mut F>, core: &'a Core, interrupt: u32) -> Guarded<'a, F> {
+/// Guards `fut`, which it owns: a handler or hook future in its slot (or
+/// box), or a pinned reference to one.
+pub(crate) fn guarded<F: Future + Unpin>(fut: F, core: &Core, interrupt: u32) -> Guarded<'_, F> {
     Guarded { fut, core, interrupt }
 }
 
@@ -397,36 +403,50 @@ pub(crate) enum Ended {
     Exit(ExitReason),
     /// On a stop or kill request (the word as read); the drain follows.
     Stop(u32),
+    /// A handler panicked with this message while handling a message of
+    /// this type; `on_panic` decides what follows.
+    Panicked(String, MessageType),
 }
 
-/// What woke the idle message loop.
-pub(crate) enum Wake {
-    /// A batch of messages is ready.
-    Batch,
+/// What the message loop goes on with.
+pub(crate) enum Next<A: Actor> {
+    /// The next message.
+    Message(Envelope<A>),
     /// A stop or kill request (the word as read).
     Signal(u32),
 }
 
-/// The idle wait of the message loop: a control request wins over messages.
-/// The word is read again after the waker is registered, so a request that
-/// lands between the first read and the registration is not missed.
+/// The next message: one already taken from the channel, or else the idle
+/// wait, in which a control request wins over messages. The word is read
+/// again after the waker is registered, so a request that lands between the
+/// first read and the registration is not missed.
 ///
 /// `armed` is the loop's note that its waker is registered. It stays
 /// registered until a request takes it, and a request sets a bit that ends
 /// the loop, so while the loop runs the registration is made once, not on
 /// every wait (a write to the core's last cache line saved per message).
-pub(crate) fn poll_idle<A: Actor>(
+pub(crate) fn poll_next<A: Actor>(
     core: &Core,
     mailbox: &mut MailboxRx<A>,
     armed: &mut bool,
     cx: &mut TaskContext<'_>,
-) -> Poll<Wake> {
+) -> Poll<Next<A>> {
+    if let Some(env) = mailbox.pop_local() {
+        return Poll::Ready(Next::Message(env));
+    }
     let s = core.load();
     if s & CLOSED_FOR_SENDS != 0 {
-        return Poll::Ready(Wake::Signal(s));
+        return Poll::Ready(Next::Signal(s));
     }
     match mailbox.poll_fill(cx) {
-        Poll::Ready(true) => Poll::Ready(Wake::Batch),
+        Poll::Ready(true) => {
+            let depth = mailbox.len();
+            if depth > core.high_water.load(Ordering::Relaxed) {
+                core.high_water.store(depth, Ordering::Relaxed);
+            }
+            let env = mailbox.pop_local().expect("a filled mailbox holds a message");
+            Poll::Ready(Next::Message(env))
+        }
         // The lane ends only when closed: `Inner` keeps a sender for as long
         // as the runner lives, and the runner closes the lane after its loop.
         Poll::Ready(false) => unreachable!("the mailbox is closed only after the message loop"),
@@ -436,7 +456,7 @@ pub(crate) fn poll_idle<A: Actor>(
                 *armed = true;
             }
             let s = core.load();
-            if s & CLOSED_FOR_SENDS != 0 { Poll::Ready(Wake::Signal(s)) } else { Poll::Pending }
+            if s & CLOSED_FOR_SENDS != 0 { Poll::Ready(Next::Signal(s)) } else { Poll::Pending }
         }
     }
 }
@@ -470,236 +490,241 @@ pub(crate) fn nothing_to_drain<A: Actor>(core: &Core, mailbox: &mut MailboxRx<A>
     mailbox.is_closed_and_empty()
 }
 
-/// The actor's task. Owns the receiving side; its `Drop` settles the actor
-/// if the task is dropped before it finished.
+/// The actor's task. Owns the receiving side and the actor's context; its
+/// `Drop` settles the actor if the task is dropped before it finished.
+///
+/// # Size
+///
+/// Every actor's task holds this state, so it is kept small: the hooks and
+/// the handler of the current message run in one slot (only one of them
+/// runs at a time), the phases are futures that borrow the runner instead of
+/// async functions that would copy their arguments into their own state,
+/// no value lives across more suspension points than it must, and what is
+/// rare (a drain with messages queued, the aftermath of a panic) is boxed.
 struct Runner<A: Actor> {
     inner: Arc<Inner<A>>,
+    /// The context handlers see; also the runner's handle to the system.
+    ctx: Context<A>,
     mailbox: MailboxRx<A>,
-    system: ActorSystem,
-    finished: bool,
+    supervision: Option<Box<ChildSupervision<A>>>,
+    /// Where the hook or handler that runs now lives.
+    slot: FutureSlot,
 }
 
+// The phases are not `async fn`s: an async function copies its arguments
+// into locals of its state machine, so every actor's task would hold them
+// twice. Their blocks use the captured values in place.
+#[allow(clippy::manual_async_fn)]
 impl<A: Actor> Runner<A> {
-    // Not an `async fn`: its arguments would be copied into locals of the
-    // state machine, so every actor's task would hold them twice. The block
-    // uses the captured values in place.
-    #[allow(clippy::manual_async_fn)]
-    fn run(
-        mut self,
-        mut actor: A,
-        mut supervision: Option<Box<dyn Supervision<A>>>,
-    ) -> impl Future<Output = ()> + Send {
+    fn run(mut self, mut actor: A) -> impl Future<Output = ()> + Send {
         async move {
-            let mut ctx = Context::new(self.inner.clone(), self.system.clone());
-            let supervised = supervision.is_some();
             let exit = loop {
                 // One incarnation: `on_start`, messages, the drain, then
-                // `on_stop`. The hooks run in place (their futures in a slot,
-                // as handlers' are). A drain with messages to handle is
-                // boxed: keeping it out of this state machine keeps every
-                // actor's task small, and an empty mailbox needs none.
-                let started = self.start(&mut actor, &mut ctx, &mut supervision).await;
-                let ended = match started {
-                    Ok(()) => self.messages(&mut actor, &mut ctx).await,
-                    Err(exit) => Ended::Exit(exit),
-                };
-                let exit = match ended {
-                    Ended::Exit(exit) => exit,
-                    Ended::Stop(signal) => {
-                        let reason = stop_reason(signal);
-                        if reason == ExitReason::Killed
-                            || nothing_to_drain(&self.inner.core, &mut self.mailbox, supervised)
-                        {
-                            reason
-                        } else {
-                            Box::pin(self.drain(&mut actor, &mut ctx, reason, supervised)).await
+                // `on_stop`.
+                let exit = 'incarnation: {
+                    if let Err(exit) = self.start(&mut actor).await {
+                        break 'incarnation exit;
+                    }
+                    let signal = loop {
+                        let after_panic = match self.messages(&mut actor).await {
+                            Ended::Exit(exit) => break 'incarnation exit,
+                            Ended::Stop(signal) => break signal,
+                            // Rare: boxed, so the task stays small.
+                            Ended::Panicked(message, message_type) => Box::pin(Self::after_panic(
+                                &self.inner.core,
+                                &mut actor,
+                                &mut self.ctx,
+                                message,
+                                message_type(),
+                            )),
+                        };
+                        if let Some(exit) = after_panic.await {
+                            break 'incarnation exit;
                         }
-                    }
+                    };
+                    self.after_stop_request(&mut actor, signal).await
                 };
-                let abandoned = self.stop(&mut actor, &mut ctx, &exit, supervised).await;
-                ctx.end_incarnation();
-                if abandoned {
-                    // Past every deadline: it stops for good, as killed.
-                    break ExitReason::Killed;
-                }
-                let Some(sup) = supervision.as_mut() else { break exit };
-                // Between incarnations the mailbox takes messages for the next
-                // one, also after a stop request ended this one (a Permanent
-                // child restarts after a normal exit). The supervisor's
-                // directive, not the request bits, ends the wait; a request made
-                // during the wait applies to the next incarnation.
-                self.inner.core.begin_restart();
-                match sup.next(&exit).await {
-                    Some(next) => {
-                        actor = next;
-                        let restarts = self.inner.core.restarts.fetch_add(1, Ordering::Relaxed) + 1;
-                        self.inner.core.set_phase(STARTING);
-                        events::actor_restarted(&self.system, &self.inner.core, restarts, &exit);
-                    }
-                    None => break exit,
+                if let Some(exit) = self.wind_down(&mut actor, exit).await {
+                    break exit;
                 }
             };
             drop(actor);
-            self.finish(exit).await;
+            if let Some(rest) = self.reject_rest() {
+                rest.await;
+            }
+            self.settle(exit);
+        }
+    }
+
+    /// The exit after a stop request, once what is queued was drained. A
+    /// drain with messages to handle is boxed: an empty mailbox needs none.
+    async fn after_stop_request(&mut self, actor: &mut A, signal: u32) -> ExitReason {
+        let supervised = self.supervision.is_some();
+        if signal & KILL != 0 || nothing_to_drain(&self.inner.core, &mut self.mailbox, supervised) {
+            stop_reason(signal)
+        } else {
+            Box::pin(self.drain(actor, stop_reason(signal), supervised)).await
         }
     }
 
     /// Runs `on_start`; `Err` is the exit of an incarnation that did not
-    /// start. A small hook future runs in a slot of this state, a large one
-    /// is boxed, so a heavy `on_start` does not make every task larger.
-    async fn start(
-        &mut self,
-        actor: &mut A,
-        ctx: &mut Context<A>,
-        supervision: &mut Option<Box<dyn Supervision<A>>>,
-    ) -> Result<(), ExitReason> {
-        let core = &self.inner.core;
-        core.set_phase(STARTING);
-        let mut slot = FutureSlot::new();
-        let started = {
-            let mut fut = envelope::place(actor.on_start(ctx), &mut slot);
-            guarded(Pin::new(&mut fut), core, KILL).await
-        };
-        match started {
-            Ok(Ok(())) => {
-                core.set_phase(RUNNING);
-                events::actor_started(&self.system, core, core.restarts.load(Ordering::Relaxed));
-                if let Some(sup) = supervision.as_mut() {
-                    sup.started();
+    /// start.
+    fn start<'a>(&'a mut self, actor: &'a mut A) -> impl Future<Output = Result<(), ExitReason>> + 'a {
+        async move {
+            // The phase is `STARTING` already: from `Core::new`, or set by
+            // `wind_down` before a restart.
+            let core = &self.inner.core;
+            let started = guarded(envelope::place(actor.on_start(&mut self.ctx), &mut self.slot), core, KILL).await;
+            match started {
+                Ok(Ok(())) => {
+                    core.set_phase(RUNNING);
+                    events::actor_started(self.ctx.system(), core, core.restarts.load(Ordering::Relaxed));
+                    if let Some(sup) = self.supervision.as_mut() {
+                        sup.started();
+                    }
+                    Ok(())
                 }
-                Ok(())
+                Ok(Err(e)) => Err(ExitReason::Failed(error_chain(&e))),
+                Err(Interrupted::Panicked(m)) => {
+                    tracing::error!(panic = %m, "on_start panicked");
+                    Err(ExitReason::Panicked(m))
+                }
+                Err(Interrupted::Killed) => Err(ExitReason::Killed),
             }
-            Ok(Err(e)) => Err(ExitReason::Failed(error_chain(&e))),
-            Err(Interrupted::Panicked(m)) => {
-                tracing::error!(panic = %m, "on_start panicked");
-                Err(ExitReason::Panicked(m))
-            }
-            Err(Interrupted::Killed) => Err(ExitReason::Killed),
         }
     }
 
-    /// Ends an incarnation: after a kill the queue is rejected; then
-    /// `on_stop` runs (panics caught, not interrupted by a kill). Returns true
-    /// if `on_stop` was abandoned past every deadline.
-    async fn stop(&mut self, actor: &mut A, ctx: &mut Context<A>, exit: &ExitReason, supervised: bool) -> bool {
-        if *exit == ExitReason::Killed {
-            self.reject_queued(supervised).await;
-        }
-        let core = &self.inner.core;
-        core.set_phase(STOPPING);
-        let mut slot = FutureSlot::new();
-        let stopped = {
-            let mut fut = envelope::place(actor.on_stop(ctx, exit), &mut slot);
-            guarded(Pin::new(&mut fut), core, ABORT).await
-        };
-        tracing::debug!(reason = %exit, "stopped");
-        match stopped {
-            Err(Interrupted::Panicked(m)) => {
-                tracing::error!(panic = %m, "on_stop panicked");
-                false
+    /// Ends an incarnation with `exit`: after a kill the queue is rejected;
+    /// then `on_stop` runs (panics caught, not interrupted by a kill). Then
+    /// a supervisor, if any, decides: `None` if the next incarnation is now
+    /// in `actor`, else the exit the actor stops for good with.
+    fn wind_down<'a>(
+        &'a mut self,
+        actor: &'a mut A,
+        exit: ExitReason,
+    ) -> impl Future<Output = Option<ExitReason>> + 'a {
+        async move {
+            if matches!(exit, ExitReason::Killed)
+                && let Some(rest) = self.reject_after_kill()
+            {
+                rest.await;
             }
-            Err(Interrupted::Killed) => {
-                tracing::error!("on_stop abandoned past its deadline");
-                true
+            // A drained stop request entered the phase already.
+            if self.inner.core.load() & PHASE_MASK != STOPPING {
+                self.inner.core.set_phase(STOPPING);
             }
-            Ok(()) => false,
+            let on_stop = envelope::place(actor.on_stop(&mut self.ctx, &exit), &mut self.slot);
+            let abandoned = match guarded(on_stop, &self.inner.core, ABORT).await {
+                Err(Interrupted::Panicked(m)) => {
+                    tracing::error!(panic = %m, "on_stop panicked");
+                    false
+                }
+                Err(Interrupted::Killed) => {
+                    tracing::error!("on_stop abandoned past its deadline");
+                    true
+                }
+                Ok(()) => false,
+            };
+            tracing::debug!(reason = %exit, "stopped");
+            self.ctx.end_incarnation();
+            if abandoned {
+                // Past every deadline: it stops for good, as killed.
+                return Some(ExitReason::Killed);
+            }
+            let Some(sup) = self.supervision.as_mut() else { return Some(exit) };
+            // Between incarnations the mailbox takes messages for the next
+            // one, also after a stop request ended this one (a Permanent
+            // child restarts after a normal exit). The supervisor's directive,
+            // not the request bits, ends the wait; a request made during the
+            // wait applies to the next incarnation.
+            self.inner.core.begin_restart();
+            let Some(next) = sup.next(&exit).await else { return Some(exit) };
+            *actor = next;
+            let core = &self.inner.core;
+            let restarts = core.restarts.fetch_add(1, Ordering::Relaxed) + 1;
+            core.set_phase(STARTING);
+            events::actor_restarted(self.ctx.system(), core, restarts, &exit);
+            None
         }
     }
 
     /// Rejects what is queued after a kill. A supervised mailbox stays open
-    /// for the next incarnation; the rest is closed.
-    async fn reject_queued(&mut self, supervised: bool) {
-        if supervised {
-            let core = &self.inner.core;
-            let system = &self.system;
-            let n = self.mailbox.reject_queued(|ty| system.dead_letter(core, ty));
-            core.count_dropped(n);
-        } else {
-            self.reject_rest().await;
+    /// for the next incarnation; the rest is closed, as
+    /// [`reject_rest`](Self::reject_rest) does.
+    fn reject_after_kill(&mut self) -> Option<Pin<Box<impl Future<Output = ()> + '_>>> {
+        if self.supervision.is_none() {
+            return self.reject_rest();
         }
-    }
-
-    /// Closes the mailbox and rejects everything in it, also what senders
-    /// that already hold capacity still send.
-    async fn reject_rest(&mut self) {
-        let core = &self.inner.core;
-        let system = &self.system;
-        let n = match self.mailbox.try_reject_all(|ty| system.dead_letter(core, ty)) {
-            Ok(n) => n,
-            // A sender holds capacity: wait for it (rare, so boxed).
-            Err(n) => n + Box::pin(self.mailbox.reject_all(|ty| system.dead_letter(core, ty))).await,
-        };
+        let (core, system) = (&self.inner.core, self.ctx.system());
+        let n = self.mailbox.reject_queued(|ty| system.dead_letter(core, ty));
         core.count_dropped(n);
+        None
     }
 
-    /// Handles messages until a stop request, a kill, or an exit.
-    async fn messages(&mut self, actor: &mut A, ctx: &mut Context<A>) -> Ended {
-        let core = &self.inner.core;
-        let mut processed = core.processed.load(Ordering::Relaxed);
-        // Where handler futures run, unboxed when they fit.
-        let mut slot = FutureSlot::new();
-        // Whether the control waker is registered (see `poll_idle`).
-        let mut armed = false;
-        loop {
-            let env = match self.mailbox.pop_local() {
-                Some(env) => env,
-                None => {
-                    let mailbox = &mut self.mailbox;
-                    let wake = poll_fn(|cx| poll_idle(core, mailbox, &mut armed, cx)).await;
-                    match wake {
-                        Wake::Batch => {
-                            let depth = self.mailbox.len();
-                            if depth > core.high_water.load(Ordering::Relaxed) {
-                                core.high_water.store(depth, Ordering::Relaxed);
-                            }
-                            continue;
-                        }
-                        Wake::Signal(s) => return Ended::Stop(s),
-                    }
+    /// Closes the mailbox and rejects everything in it. If a sender that
+    /// already holds capacity may still send, the returned future (rare, so
+    /// boxed) waits for it and rejects what it sends too.
+    fn reject_rest(&mut self) -> Option<Pin<Box<impl Future<Output = ()> + '_>>> {
+        let Runner { inner, ctx, mailbox, .. } = self;
+        let (core, system) = (&inner.core, ctx.system());
+        match mailbox.try_reject_all(|ty| system.dead_letter(core, ty)) {
+            Ok(n) => {
+                core.count_dropped(n);
+                None
+            }
+            Err(n) => {
+                core.count_dropped(n);
+                Some(Box::pin(async move {
+                    let n = mailbox.reject_all(|ty| system.dead_letter(core, ty)).await;
+                    core.count_dropped(n);
+                }))
+            }
+        }
+    }
+
+    /// Handles messages until a stop request, a kill, a panic or an exit.
+    fn messages<'a>(&'a mut self, actor: &'a mut A) -> impl Future<Output = Ended> + 'a {
+        async move {
+            // Whether the control waker is registered (see `poll_next`).
+            let mut armed = false;
+            loop {
+                let env = match poll_fn(|cx| poll_next(&self.inner.core, &mut self.mailbox, &mut armed, cx)).await {
+                    Next::Message(env) => env,
+                    Next::Signal(s) => return Ended::Stop(s),
+                };
+                let s = self.inner.core.load();
+                if s & KILL != 0 {
+                    self.reject_one(env);
+                    return Ended::Exit(ExitReason::Killed);
                 }
-            };
-            let s = core.load();
-            if s & KILL != 0 {
-                self.reject_one(env);
-                return Ended::Exit(ExitReason::Killed);
-            }
-            if s & STOP != 0 {
-                // A stop landed while this batch was being handled: the rest
-                // of the batch belongs to the drain (and counts as drained).
-                self.mailbox.unpop(env);
-                return Ended::Stop(s);
-            }
-            // `handle`, inlined: one async layer less on the hot path keeps
-            // every actor's task smaller.
-            let message_type = env.message_type();
-            let result = {
-                let mut fut = env.handle(actor, ctx, &mut slot);
-                guarded(Pin::new(&mut fut), core, KILL).await
-            };
-            let exit = match result {
-                Ok(()) => ctx.end_message(),
-                Err(Interrupted::Killed) => Some(Self::killed_mid_message(ctx)),
-                Err(Interrupted::Panicked(m)) => Box::pin(Self::after_panic(core, actor, ctx, m, message_type)).await,
-            };
-            processed += 1;
-            core.processed.store(processed, Ordering::Relaxed);
-            if let Some(exit) = exit {
-                return Ended::Exit(exit);
+                if s & STOP != 0 {
+                    // A stop landed while this batch was being handled: the
+                    // rest of the batch belongs to the drain (and counts as
+                    // drained).
+                    self.mailbox.unpop(env);
+                    return Ended::Stop(s);
+                }
+                let (handling, message_type) = env.handle(actor, &mut self.ctx, &mut self.slot);
+                let result = guarded(handling, &self.inner.core, KILL).await;
+                // Only this task writes the counter.
+                let processed = &self.inner.core.processed;
+                processed.store(processed.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+                match result {
+                    Ok(()) => {
+                        if let Some(exit) = self.ctx.end_message() {
+                            return Ended::Exit(exit);
+                        }
+                    }
+                    Err(Interrupted::Killed) => return Ended::Exit(killed_mid_message(&mut self.ctx)),
+                    Err(Interrupted::Panicked(m)) => return Ended::Panicked(m, message_type),
+                }
             }
         }
-    }
-
-    /// A kill ended the handler at an `.await`: its asker is told.
-    fn killed_mid_message(ctx: &mut Context<A>) -> ExitReason {
-        if let Some(slot) = ctx.take_reply() {
-            slot.fail(AskError::Stopped);
-        }
-        ExitReason::Killed
     }
 
     fn reject_one(&self, env: Envelope<A>) {
-        let core = &self.inner.core;
-        mailbox::reject(env, &mut |ty| self.system.dead_letter(core, ty));
+        let (core, system) = (&self.inner.core, self.ctx.system());
+        mailbox::reject(env, &mut |ty| system.dead_letter(core, ty));
         core.count_dropped(1);
     }
 
@@ -708,7 +733,7 @@ impl<A: Actor> Runner<A> {
     /// unsupervised mailbox is closed first, so the drain is finite; a
     /// supervised one stays open (a restart may follow) and the drain covers
     /// what was queued when the stop was seen.
-    async fn drain(&mut self, actor: &mut A, ctx: &mut Context<A>, reason: ExitReason, supervised: bool) -> ExitReason {
+    async fn drain(&mut self, actor: &mut A, reason: ExitReason, supervised: bool) -> ExitReason {
         let mut budget = self.mailbox.len();
         if !supervised {
             self.mailbox.close();
@@ -727,7 +752,7 @@ impl<A: Actor> Runner<A> {
                 self.reject_one(env);
                 return ExitReason::Killed;
             }
-            let exit = self.handle(actor, ctx, env).await;
+            let exit = self.handle(actor, env).await;
             let core = &self.inner.core;
             core.processed.fetch_add(1, Ordering::Relaxed);
             core.drained.fetch_add(1, Ordering::Relaxed);
@@ -737,20 +762,19 @@ impl<A: Actor> Runner<A> {
         }
     }
 
-    /// Handles one envelope. Returns the exit if the incarnation must end.
-    async fn handle(&mut self, actor: &mut A, ctx: &mut Context<A>, env: Envelope<A>) -> Option<ExitReason> {
+    /// Handles one envelope during the drain. Returns the exit if the
+    /// incarnation must end.
+    async fn handle(&mut self, actor: &mut A, env: Envelope<A>) -> Option<ExitReason> {
         let core = &self.inner.core;
-        let message_type = env.message_type();
         let mut slot = FutureSlot::new();
-        let result = {
-            let mut fut = env.handle(actor, ctx, &mut slot);
-            guarded(Pin::new(&mut fut), core, KILL).await
-        };
-        match result {
-            Ok(()) => ctx.end_message(),
-            Err(Interrupted::Killed) => Some(Self::killed_mid_message(ctx)),
+        let (handling, message_type) = env.handle(actor, &mut self.ctx, &mut slot);
+        match guarded(handling, core, KILL).await {
+            Ok(()) => self.ctx.end_message(),
+            Err(Interrupted::Killed) => Some(killed_mid_message(&mut self.ctx)),
             // Rare: boxed, so the per-message state machine stays small.
-            Err(Interrupted::Panicked(m)) => Box::pin(Self::after_panic(core, actor, ctx, m, message_type)).await,
+            Err(Interrupted::Panicked(m)) => {
+                Box::pin(Self::after_panic(core, actor, &mut self.ctx, m, message_type())).await
+            }
         }
     }
 
@@ -782,32 +806,34 @@ impl<A: Actor> Runner<A> {
         }
     }
 
-    /// The actor stopped for good: reject leftovers, release its name and
-    /// table entry, then release `wait_for_stop` waiters.
-    async fn finish(&mut self, exit: ExitReason) {
-        self.reject_rest().await;
-        self.settle(exit);
-    }
-
+    /// The actor stopped for good and its leftovers were rejected: release
+    /// its name and table entry, then `wait_for_stop` waiters.
     fn settle(&mut self, exit: ExitReason) {
-        self.finished = true;
-        let core = &self.inner.core;
-        self.system.remove_cell(core);
-        self.system.record_stop(core, &exit);
-        events::actor_stopped(&self.system, core, &exit);
+        let (core, system) = (&self.inner.core, self.ctx.system());
+        system.remove_cell(core);
+        system.record_stop(core, &exit);
+        events::actor_stopped(system, core, &exit);
         core.set_exit(exit);
     }
 }
 
+/// A kill ended the handler at an `.await`: its asker is told.
+fn killed_mid_message<A: Actor>(ctx: &mut Context<A>) -> ExitReason {
+    if let Some(slot) = ctx.take_reply() {
+        slot.fail(AskError::Stopped);
+    }
+    ExitReason::Killed
+}
+
 impl<A: Actor> Drop for Runner<A> {
     fn drop(&mut self) {
-        if self.finished {
+        // `settle` ran: only it moves the phase to `STOPPED`.
+        if self.inner.core.load() & PHASE_MASK == STOPPED {
             return;
         }
         // The runtime is going away (its tasks are dropped): settle the actor
         // so nobody waits on it forever.
-        let core = &self.inner.core;
-        let system = &self.system;
+        let (core, system) = (&self.inner.core, self.ctx.system());
         let n = self.mailbox.reject_now(|ty| system.dead_letter(core, ty));
         core.count_dropped(n);
         self.settle(ExitReason::Killed);

@@ -113,6 +113,7 @@ use crate::runner::{self, SpawnOptions, check_capacity};
 use crate::system::ActorSystem;
 
 use actor::{DeleteChild, RestartChild, StartChild, SupervisorActor, TerminateChild, WhichChildren};
+pub(crate) use link::ChildSupervision;
 use link::Factory;
 
 /// Which children a restart involves.

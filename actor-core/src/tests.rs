@@ -25,7 +25,7 @@ use crate::loom::sync::Arc;
 use crate::loom::sync::atomic::AtomicUsize;
 use crate::mailbox::MailboxRx;
 use crate::runner::{
-    Core, Ended, Inner, KILL, STOP, STOPPING, SpawnOptions, Wake, nothing_to_drain, poll_idle, stop_reason,
+    Core, Ended, Inner, KILL, Next, STOP, STOPPING, SpawnOptions, nothing_to_drain, poll_next, stop_reason,
 };
 
 /// The actor type of the models; its handlers never run (the models count
@@ -65,9 +65,11 @@ pub(crate) struct Outcome {
 }
 
 /// One unsupervised incarnation of the message loop and its stop path, on
-/// the real status word and mailbox: the idle wait (`runner::poll_idle`), the
-/// per-envelope KILL/STOP checks and the drain of `Runner::messages` and
-/// `Runner::drain` (its fast path, `runner::nothing_to_drain`, included), the kill rejection, `on_stop`, then `Runner::finish`.
+/// the real status word and mailbox: the next-message wait
+/// (`runner::poll_next`), the per-envelope KILL/STOP checks and the drain of
+/// `Runner::messages` and `Runner::drain` (its fast path,
+/// `runner::nothing_to_drain`, included), the kill rejection, `on_stop`,
+/// then the final rejection of `Runner::run`.
 /// Handling an envelope is counting it: handlers need a live system.
 pub(crate) fn run_unsupervised(core: &Core, mailbox: &mut MailboxRx<Probe>) -> Outcome {
     let mut out = Outcome::default();
@@ -76,28 +78,26 @@ pub(crate) fn run_unsupervised(core: &Core, mailbox: &mut MailboxRx<Probe>) -> O
     let ended = block_on(async {
         let mut armed = false;
         loop {
-            if let Some(env) = mailbox.pop_local() {
-                let s = core.load();
-                if s & KILL != 0 {
-                    reject(env, &mut out);
-                    return Ended::Exit(ExitReason::Killed);
-                }
-                if s & STOP != 0 {
-                    mailbox.unpop(env);
-                    return Ended::Stop(s);
-                }
-                out.handled += 1;
-                continue;
+            let env = match poll_fn(|cx| poll_next(core, mailbox, &mut armed, cx)).await {
+                Next::Message(env) => env,
+                Next::Signal(s) => return Ended::Stop(s),
+            };
+            let s = core.load();
+            if s & KILL != 0 {
+                reject(env, &mut out);
+                return Ended::Exit(ExitReason::Killed);
             }
-            match poll_fn(|cx| poll_idle(core, mailbox, &mut armed, cx)).await {
-                Wake::Batch => continue,
-                Wake::Signal(s) => return Ended::Stop(s),
+            if s & STOP != 0 {
+                mailbox.unpop(env);
+                return Ended::Stop(s);
             }
+            out.handled += 1;
         }
     });
     let exit = match ended {
         Ended::Exit(exit) => exit,
         Ended::Stop(s) => drain(core, mailbox, s, &mut out),
+        Ended::Panicked(..) => unreachable!("the model's handlers do not panic"),
     };
     if exit == ExitReason::Killed {
         out.rejected += block_on(mailbox.reject_all(|_| {})) as usize;

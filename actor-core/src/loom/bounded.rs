@@ -324,6 +324,12 @@ impl<T> Receiver<T> {
         wake_all(wakers);
     }
 
+    /// True once the receiver closed the channel or every sender is gone.
+    pub(crate) fn is_closed(&self) -> bool {
+        let st = lock(&self.chan.state);
+        st.closed || st.senders == 0
+    }
+
     /// Messages queued now.
     pub(crate) fn len(&self) -> usize {
         lock(&self.chan.state).queue.len()

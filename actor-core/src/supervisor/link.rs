@@ -21,7 +21,7 @@ use crate::actor::{Actor, ExitReason};
 use crate::actor_ref::{ActorRef, WeakActorRef, send_tell};
 use crate::error::panic_message;
 use crate::loom::sync::Arc;
-use crate::runner::{Core, Supervision};
+use crate::runner::Core;
 
 use super::SupervisorRef;
 use super::actor::{ChildExited, SupervisorActor};
@@ -156,8 +156,10 @@ pub(crate) fn make<A>(factory: &Factory<A>) -> Result<A, ExitReason> {
         .map_err(|p| ExitReason::Panicked(format!("factory panicked: {}", panic_message(&*p))))
 }
 
-/// The runner side of the link: what a supervised child does between
-/// incarnations.
+/// The runner side of the link, plugged into a supervised child's runner:
+/// after an incarnation ended (its `on_stop` finished) it yields the next
+/// incarnation, or `None` to stop for good. The mailbox stays open while it
+/// decides.
 pub(crate) struct ChildSupervision<A: Actor> {
     pub(crate) link: Arc<ChildLink>,
     pub(crate) factory: Factory<A>,
@@ -165,12 +167,14 @@ pub(crate) struct ChildSupervision<A: Actor> {
     pub(crate) incarnation: u64,
 }
 
-impl<A: Actor> Supervision<A> for ChildSupervision<A> {
-    fn started(&mut self) {
+impl<A: Actor> ChildSupervision<A> {
+    /// The incarnation finished `on_start` and handles messages.
+    pub(crate) fn started(&mut self) {
         self.link.phase.send_replace(Phase { incarnation: self.incarnation, state: PhaseState::Started });
     }
 
-    fn next(&mut self, exit: &ExitReason) -> Pin<Box<dyn Future<Output = Option<A>> + Send + '_>> {
+    /// The incarnation ended; yields the next one or `None`.
+    pub(crate) fn next(&mut self, exit: &ExitReason) -> Pin<Box<dyn Future<Output = Option<A>> + Send + '_>> {
         let exit = exit.clone();
         Box::pin(async move {
             let mut exit = exit;

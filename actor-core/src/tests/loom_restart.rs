@@ -15,7 +15,7 @@ use crate::error::TrySendError;
 use crate::loom::check::{block_on, model, spawn};
 use crate::loom::sync::Arc;
 use crate::loom::sync::atomic::{AtomicBool, Ordering};
-use crate::runner::{RUNNING, STARTING, STOP, STOPPING, Wake, poll_idle};
+use crate::runner::{Next, RUNNING, STARTING, STOP, STOPPING, poll_next};
 use crate::tests::{Ping, cell};
 
 #[test]
@@ -41,14 +41,9 @@ fn loom_restart_handover_keeps_mailbox() {
         core.set_phase(RUNNING);
         let env = block_on(async {
             let mut armed = false;
-            loop {
-                if let Some(env) = mailbox.pop_local() {
-                    break env;
-                }
-                match std::future::poll_fn(|cx| poll_idle(core, &mut mailbox, &mut armed, cx)).await {
-                    Wake::Batch => {}
-                    Wake::Signal(_) => panic!("no stop was requested"),
-                }
+            match std::future::poll_fn(|cx| poll_next(core, &mut mailbox, &mut armed, cx)).await {
+                Next::Message(env) => env,
+                Next::Signal(_) => panic!("no stop was requested"),
             }
         });
         drop(env);
