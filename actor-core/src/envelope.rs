@@ -100,9 +100,6 @@ pub(crate) struct Handling<'a, T = ()> {
     at: NonNull<DynFuture<'a, T>>,
     /// The slot is borrowed for the future's whole life (invariant 5).
     _slot: PhantomData<&'a mut FutureSlot>,
-    /// Whether the future itself fits the slot (else the slot holds its box).
-    #[cfg(all(test, not(actor_loom)))]
-    in_slot: bool,
 }
 
 // SAFETY: `at` points at a `Send` future (or a box of one) that this
@@ -112,16 +109,23 @@ unsafe impl<T> Send for Handling<'_, T> {}
 
 /// Places `fut` in `slot` if it fits, else a box of it (which always fits).
 pub(crate) fn place<'a, T, F: Future<Output = T> + Send + 'a>(fut: F, slot: &'a mut FutureSlot) -> Handling<'a, T> {
-    if fits_slot::<F>() {
-        return write(fut, slot);
-    }
-    #[allow(unused_mut)]
-    let mut boxed = write(Box::pin(fut), slot);
     #[cfg(all(test, not(actor_loom)))]
-    {
-        boxed.in_slot = false;
-    }
-    boxed
+    PLACED_IN_SLOT.with(|placed| placed.set(fits_slot::<F>()));
+    if fits_slot::<F>() { write(fut, slot) } else { write(Box::pin(fut), slot) }
+}
+
+#[cfg(all(test, not(actor_loom)))]
+thread_local! {
+    /// Whether this thread's last [`place`] put the future itself in the
+    /// slot (else its box).
+    static PLACED_IN_SLOT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// True if this thread's last [`place`] put the future itself in the slot
+/// (no allocation).
+#[cfg(all(test, not(actor_loom)))]
+pub(crate) fn last_placed_in_slot() -> bool {
+    PLACED_IN_SLOT.with(std::cell::Cell::get)
 }
 
 /// Writes `fut` into `slot`; `fits_slot::<F>()` must hold (checked).
@@ -137,16 +141,6 @@ fn write<'a, T, F: Future<Output = T> + Send + 'a>(fut: F, slot: &'a mut FutureS
         // SAFETY: derived from a reference, so not null.
         at: unsafe { NonNull::new_unchecked(at) },
         _slot: PhantomData,
-        #[cfg(all(test, not(actor_loom)))]
-        in_slot: true,
-    }
-}
-
-impl<T> Handling<'_, T> {
-    /// True if the future itself lives in the runner's slot (no allocation).
-    #[cfg(all(test, not(actor_loom)))]
-    pub(crate) fn is_in_slot(&self) -> bool {
-        self.in_slot
     }
 }
 
@@ -541,7 +535,7 @@ mod tests {
     async fn run(env: Envelope<Counter>, actor: &mut Counter, ctx: &mut Context<Counter>) -> bool {
         let mut slot = FutureSlot::new();
         let (mut fut, _) = env.handle(actor, ctx, &mut slot);
-        let in_slot = fut.is_in_slot();
+        let in_slot = last_placed_in_slot();
         (&mut fut).await;
         drop(fut);
         ctx.end_message();

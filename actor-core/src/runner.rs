@@ -839,3 +839,46 @@ impl<A: Actor> Drop for Runner<A> {
         self.settle(ExitReason::Killed);
     }
 }
+
+#[cfg(all(test, not(actor_loom)))]
+mod tests {
+    use super::*;
+
+    /// An actor as small as the benches' counter.
+    struct Small(#[allow(dead_code)] u64);
+
+    impl Actor for Small {}
+
+    /// The future of `actor`'s task, built as `spawn` builds it, without
+    /// spawning it.
+    fn task_size<A: Actor>(system: &ActorSystem, actor: A) -> usize {
+        let mut opts = SpawnOptions::<A>::default();
+        let (tx, rx) = chan::channel(A::MAILBOX);
+        let inner = Arc::new(Inner {
+            core: Core::new(system.next_id(), &mut opts, A::MAILBOX),
+            tx,
+            strong: AtomicUsize::new(1),
+        });
+        let runner = Runner {
+            inner: inner.clone(),
+            ctx: Context::new(inner.clone(), system.clone()),
+            mailbox: MailboxRx::new(rx),
+            supervision: None,
+            slot: FutureSlot::new(),
+        };
+        let task = runner.run(actor);
+        let size = size_of_val(&task);
+        // Dropped unpolled: the runner settles the actor.
+        drop(task);
+        size
+    }
+
+    // A small actor's task must fit tokio's 384-byte task cell (the cell
+    // adds 104 bytes to the future), as the `spawn` bench's numbers assume.
+    #[tokio::test]
+    async fn a_small_actors_task_fits_a_384_byte_cell() {
+        let system = ActorSystem::new();
+        let size = task_size(&system, Small(0));
+        assert!(size <= 384 - 104, "a small actor's task future is {size} bytes");
+    }
+}
