@@ -490,7 +490,6 @@ mod tests {
     use super::*;
     use crate::actor_ref::ActorId;
     use crate::loom::chan;
-    use crate::loom::sync::atomic::AtomicUsize;
     use crate::reply::ReplyFuture;
     use crate::runner::{Core, Inner, SpawnOptions};
     use crate::system::ActorSystem;
@@ -528,7 +527,7 @@ mod tests {
     fn context(system: &ActorSystem) -> Context<Counter> {
         let (tx, _rx) = chan::channel(4);
         let core = Core::new::<Counter>(ActorId::new(1), &mut SpawnOptions::default(), 4);
-        Context::new(Arc::new(Inner { core, tx, strong: AtomicUsize::new(1) }), system.clone())
+        Context::new(Inner::new(core, tx), system.clone())
     }
 
     /// Handles `env` to the end; true if its future ran in the slot.

@@ -163,9 +163,12 @@ impl Core {
 
     /// Moves the lifecycle phase (the actor's own task only) and returns the
     /// word before. `AcqRel`: keeps request bits set concurrently and
-    /// publishes the phase.
+    /// publishes the phase. A phase the word holds already is left alone (no
+    /// write; only this task moves the phase, so there is nothing to publish).
     pub(crate) fn set_phase(&self, phase: u32) -> u32 {
-        let moved = self.state.fetch_update(Ordering::AcqRel, Ordering::Acquire, |s| Some((s & !PHASE_MASK) | phase));
+        let moved = self.state.fetch_update(Ordering::AcqRel, Ordering::Acquire, |s| {
+            (s & PHASE_MASK != phase).then_some((s & !PHASE_MASK) | phase)
+        });
         moved.unwrap_or_else(|s| s)
     }
 
@@ -276,6 +279,11 @@ pub(crate) struct Inner<A: Actor> {
 }
 
 impl<A: Actor> Inner<A> {
+    /// A cell with one counted handle: the one its spawner hands out.
+    pub(crate) fn new(core: Core, tx: chan::Sender<Envelope<A>>) -> Arc<Self> {
+        Arc::new(Inner { tx, strong: AtomicUsize::new(1), core })
+    }
+
     pub(crate) fn mailbox_len(&self) -> usize {
         self.tx.max_capacity() - self.tx.capacity()
     }
@@ -332,18 +340,11 @@ pub(crate) fn spawn<A: Actor>(
     let capacity = check_capacity(A::MAILBOX)?;
     let id = system.next_id();
     let (tx, rx) = chan::channel(capacity);
-    let inner = Arc::new(Inner { core: Core::new(id, &mut opts, capacity), tx, strong: AtomicUsize::new(1) });
+    let inner = Inner::new(Core::new(id, &mut opts, capacity), tx);
     let cell: Arc<dyn ActorCell> = inner.clone();
     system.insert_cell(cell)?;
     let span = tracing::info_span!("actor", actor.id = id.get(), actor.name = %inner.core.name);
-    let runner = Runner {
-        inner: inner.clone(),
-        ctx: Context::new(inner.clone(), system.clone()),
-        mailbox: MailboxRx::new(rx),
-        supervision: opts.supervision,
-        slot: FutureSlot::new(),
-    };
-    let task = runner.run(actor);
+    let task = Runner::new(&inner, system, rx, opts.supervision).run(actor);
     // Detached: the actor is reached through its status word, never its
     // join handle. A span no subscriber listens to is not kept: it would
     // only make every actor's task larger.
@@ -511,11 +512,28 @@ struct Runner<A: Actor> {
     slot: FutureSlot,
 }
 
-// The phases are not `async fn`s: an async function copies its arguments
+// The phases every actor goes through (`run`, `start`, `messages`,
+// `wind_down`) are not `async fn`s: an async function copies its arguments
 // into locals of its state machine, so every actor's task would hold them
-// twice. Their blocks use the captured values in place.
+// twice. Their blocks use the captured values in place. The rarer steps
+// (`after_stop_request`, the boxed drain and panic handling) stay `async fn`s.
 #[allow(clippy::manual_async_fn)]
 impl<A: Actor> Runner<A> {
+    fn new(
+        inner: &Arc<Inner<A>>,
+        system: &ActorSystem,
+        rx: chan::Receiver<Envelope<A>>,
+        supervision: Option<Box<ChildSupervision<A>>>,
+    ) -> Self {
+        Runner {
+            inner: inner.clone(),
+            ctx: Context::new(inner.clone(), system.clone()),
+            mailbox: MailboxRx::new(rx),
+            supervision,
+            slot: FutureSlot::new(),
+        }
+    }
+
     fn run(mut self, mut actor: A) -> impl Future<Output = ()> + Send {
         async move {
             let exit = loop {
@@ -609,10 +627,7 @@ impl<A: Actor> Runner<A> {
             {
                 rest.await;
             }
-            // A drained stop request entered the phase already.
-            if self.inner.core.load() & PHASE_MASK != STOPPING {
-                self.inner.core.set_phase(STOPPING);
-            }
+            self.inner.core.set_phase(STOPPING);
             let on_stop = envelope::place(actor.on_stop(&mut self.ctx, &exit), &mut self.slot);
             let abandoned = match guarded(on_stop, &self.inner.core, ABORT).await {
                 Err(Interrupted::Panicked(m)) => {
@@ -735,11 +750,12 @@ impl<A: Actor> Runner<A> {
     /// what was queued when the stop was seen.
     async fn drain(&mut self, actor: &mut A, reason: ExitReason, supervised: bool) -> ExitReason {
         let mut budget = self.mailbox.len();
-        if !supervised {
+        let closed = !supervised;
+        if closed {
             self.mailbox.close();
         }
         loop {
-            let next = if self.mailbox.is_closed() {
+            let next = if closed {
                 self.mailbox.next_closed().await
             } else if budget > 0 {
                 budget -= 1;
@@ -766,8 +782,7 @@ impl<A: Actor> Runner<A> {
     /// incarnation must end.
     async fn handle(&mut self, actor: &mut A, env: Envelope<A>) -> Option<ExitReason> {
         let core = &self.inner.core;
-        let mut slot = FutureSlot::new();
-        let (handling, message_type) = env.handle(actor, &mut self.ctx, &mut slot);
+        let (handling, message_type) = env.handle(actor, &mut self.ctx, &mut self.slot);
         match guarded(handling, core, KILL).await {
             Ok(()) => self.ctx.end_message(),
             Err(Interrupted::Killed) => Some(killed_mid_message(&mut self.ctx)),
@@ -845,28 +860,18 @@ mod tests {
     use super::*;
 
     /// An actor as small as the benches' counter.
-    struct Small(#[allow(dead_code)] u64);
+    struct Small {
+        _count: u64,
+    }
 
     impl Actor for Small {}
 
     /// The future of `actor`'s task, built as `spawn` builds it, without
     /// spawning it.
     fn task_size<A: Actor>(system: &ActorSystem, actor: A) -> usize {
-        let mut opts = SpawnOptions::<A>::default();
         let (tx, rx) = chan::channel(A::MAILBOX);
-        let inner = Arc::new(Inner {
-            core: Core::new(system.next_id(), &mut opts, A::MAILBOX),
-            tx,
-            strong: AtomicUsize::new(1),
-        });
-        let runner = Runner {
-            inner: inner.clone(),
-            ctx: Context::new(inner.clone(), system.clone()),
-            mailbox: MailboxRx::new(rx),
-            supervision: None,
-            slot: FutureSlot::new(),
-        };
-        let task = runner.run(actor);
+        let inner = Inner::new(Core::new(system.next_id(), &mut SpawnOptions::<A>::default(), A::MAILBOX), tx);
+        let task = Runner::new(&inner, system, rx, None).run(actor);
         let size = size_of_val(&task);
         // Dropped unpolled: the runner settles the actor.
         drop(task);
@@ -878,7 +883,7 @@ mod tests {
     #[tokio::test]
     async fn a_small_actors_task_fits_a_384_byte_cell() {
         let system = ActorSystem::new();
-        let size = task_size(&system, Small(0));
+        let size = task_size(&system, Small { _count: 0 });
         assert!(size <= 384 - 104, "a small actor's task future is {size} bytes");
     }
 }

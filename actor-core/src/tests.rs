@@ -22,7 +22,6 @@ use crate::context::Context;
 use crate::loom::chan;
 use crate::loom::check::block_on;
 use crate::loom::sync::Arc;
-use crate::loom::sync::atomic::AtomicUsize;
 use crate::mailbox::MailboxRx;
 use crate::runner::{
     Core, Ended, Inner, KILL, Next, STOP, STOPPING, SpawnOptions, nothing_to_drain, poll_next, stop_reason,
@@ -50,7 +49,7 @@ impl Handler<Ping> for Probe {
 pub(crate) fn cell(id: u64, capacity: usize) -> (Arc<Inner<Probe>>, MailboxRx<Probe>) {
     let (tx, rx) = chan::channel(capacity);
     let core = Core::new::<Probe>(ActorId::new(id), &mut SpawnOptions::default(), capacity);
-    (Arc::new(Inner { core, tx, strong: AtomicUsize::new(1) }), MailboxRx::new(rx))
+    (Inner::new(core, tx), MailboxRx::new(rx))
 }
 
 /// What the modelled runner did.

@@ -113,6 +113,17 @@ impl SupervisorActor {
         self.children.iter().position(|c| c.spec.id() == id)
     }
 
+    /// The index of child `id`, which must exist and be stopped (neither
+    /// running nor between incarnations).
+    fn stopped_child(&self, id: String) -> Result<usize, SupervisorError> {
+        let Some(i) = self.index(&id) else { return Err(SupervisorError::NotFound(id)) };
+        match self.children[i].run.as_ref() {
+            Some(run) if run.is_restarting() => Err(SupervisorError::Restarting(id)),
+            Some(_) => Err(SupervisorError::Running(id)),
+            None => Ok(i),
+        }
+    }
+
     fn parent(ctx: &Context<Self>) -> Parent {
         Parent { id: ctx.id(), weak: ctx.myself().downgrade() }
     }
@@ -428,15 +439,9 @@ impl Handler<RestartChild> for SupervisorActor {
     type Reply = Result<ActorId, SupervisorError>;
 
     async fn handle(&mut self, RestartChild(id): RestartChild, ctx: &mut Context<Self>) -> Self::Reply {
-        let Some(i) = self.index(&id) else { return Err(SupervisorError::NotFound(id)) };
-        match self.children[i].run.as_ref() {
-            Some(run) if run.is_restarting() => Err(SupervisorError::Restarting(id)),
-            Some(_) => Err(SupervisorError::Running(id)),
-            None => {
-                let spec = self.children[i].spec.clone();
-                self.start(ctx, spec).await
-            }
-        }
+        let i = self.stopped_child(id)?;
+        let spec = self.children[i].spec.clone();
+        self.start(ctx, spec).await
     }
 }
 
@@ -444,15 +449,9 @@ impl Handler<DeleteChild> for SupervisorActor {
     type Reply = Result<(), SupervisorError>;
 
     async fn handle(&mut self, DeleteChild(id): DeleteChild, _ctx: &mut Context<Self>) -> Self::Reply {
-        let Some(i) = self.index(&id) else { return Err(SupervisorError::NotFound(id)) };
-        match self.children[i].run.as_ref() {
-            Some(run) if run.is_restarting() => Err(SupervisorError::Restarting(id)),
-            Some(_) => Err(SupervisorError::Running(id)),
-            None => {
-                self.children.remove(i);
-                Ok(())
-            }
-        }
+        let i = self.stopped_child(id)?;
+        self.children.remove(i);
+        Ok(())
     }
 }
 
