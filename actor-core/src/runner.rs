@@ -74,6 +74,32 @@ pub(crate) const ABORT: u32 = 1 << 6;
 const WAITING: u32 = 1 << 7;
 const CLOSED_FOR_SENDS: u32 = STOP | KILL;
 
+/// An actor's name: the one it was spawned with, or else its type's
+/// [`Actor::name`], which is looked up only when the name is shown. (The
+/// default `Actor::name` shortens the type's path on every call, and most
+/// actors' names are never shown.)
+pub(crate) enum ActorName {
+    Type(fn() -> &'static str),
+    Given(Cow<'static, str>),
+}
+
+impl std::ops::Deref for ActorName {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        match self {
+            ActorName::Type(name) => name(),
+            ActorName::Given(name) => name,
+        }
+    }
+}
+
+impl fmt::Display for ActorName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self)
+    }
+}
+
 /// The non-generic part of an actor's cell: identity, status word, control
 /// waker, counters and the exit signal.
 ///
@@ -88,7 +114,7 @@ pub(crate) struct Core {
     pub(crate) id: ActorId,
     pub(crate) capacity: usize,
     pub(crate) parent: Option<ActorId>,
-    pub(crate) name: Cow<'static, str>,
+    pub(crate) name: ActorName,
     /// Holds a registry name (`name`), released when it stops for good.
     pub(crate) registered: bool,
     /// Its place in the system's actor table, set when it is inserted.
@@ -106,7 +132,7 @@ impl Core {
     pub(crate) fn new<A: Actor>(id: ActorId, opts: &mut SpawnOptions<A>, capacity: usize) -> Self {
         Core {
             id,
-            name: opts.name.take().unwrap_or(Cow::Borrowed(A::name())),
+            name: opts.name.take().map_or(ActorName::Type(A::name), ActorName::Given),
             parent: opts.parent,
             registered: opts.registered,
             capacity,
@@ -262,7 +288,7 @@ impl Core {
 
 impl fmt::Debug for Core {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Core").field("id", &self.id).field("name", &self.name).field("status", &self.status()).finish()
+        f.debug_struct("Core").field("id", &self.id).field("name", &&*self.name).field("status", &self.status()).finish()
     }
 }
 
