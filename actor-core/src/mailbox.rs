@@ -116,9 +116,12 @@ impl<A: Actor> MailboxRx<A> {
     }
 
     /// Closes the lane: senders get `Closed` from now on; queued messages
-    /// stay to be drained.
+    /// stay to be drained. Closing a closed lane does nothing (the channel's
+    /// own close takes two locks each time).
     pub(crate) fn close(&mut self) {
-        self.rx.close();
+        if !self.rx.is_closed() {
+            self.rx.close();
+        }
     }
 
     /// True if the lane is closed, nothing is queued and no sender holds
@@ -126,6 +129,9 @@ impl<A: Actor> MailboxRx<A> {
     /// stays first in line.
     pub(crate) fn is_closed_and_empty(&mut self) -> bool {
         debug_assert!(self.is_closed() && self.next.is_none() && self.batch.is_empty());
+        if self.is_finished() {
+            return true;
+        }
         match self.rx.try_recv() {
             Ok(env) => {
                 self.next = Some(env);
@@ -134,6 +140,17 @@ impl<A: Actor> MailboxRx<A> {
             Err(chan::TryRecvError::Disconnected) => true,
             Err(chan::TryRecvError::Empty) => false,
         }
+    }
+
+    /// True if the lane is closed and nothing is left in it or can arrive:
+    /// all of its capacity is free, so no message is queued and no sender
+    /// holds a permit. Two loads, where asking the channel for a message
+    /// costs a receive.
+    pub(crate) fn is_finished(&self) -> bool {
+        self.next.is_none()
+            && self.batch.is_empty()
+            && self.rx.is_closed()
+            && self.rx.capacity() == self.rx.max_capacity()
     }
 
     /// True once the lane was closed. (`Inner` keeps a sender for as long

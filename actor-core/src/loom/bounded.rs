@@ -335,6 +335,18 @@ impl<T> Receiver<T> {
         lock(&self.chan.state).queue.len()
     }
 
+    /// The channel's bound.
+    pub(crate) fn max_capacity(&self) -> usize {
+        self.chan.cap
+    }
+
+    /// Capacity available now: the bound less what is queued and what
+    /// outstanding permits hold.
+    pub(crate) fn capacity(&self) -> usize {
+        let st = lock(&self.chan.state);
+        self.chan.cap - st.queue.len() - st.reserved
+    }
+
     /// True if no message is queued now.
     pub(crate) fn is_empty(&self) -> bool {
         self.len() == 0
