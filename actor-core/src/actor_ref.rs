@@ -498,6 +498,14 @@ impl<'a, A: Handler<M>, M: Send + 'static> Future for AskFuture<'a, A, M> {
         let this = self.get_mut();
         let actor: &'a Arc<Inner<A>> = this.actor;
         loop {
+            // The waiting state, where an ask spends its polls, is polled in
+            // place; the others move their message out.
+            if let AskState::Waiting(reply) = &mut this.state {
+                return match Pin::new(reply).poll(cx) {
+                    Poll::Ready(out) => Poll::Ready(out),
+                    Poll::Pending => this.poll_deadline(cx),
+                };
+            }
             match std::mem::replace(&mut this.state, AskState::Done) {
                 AskState::Init { msg } => {
                     if let Some(t) = this.timeout {
@@ -525,13 +533,7 @@ impl<'a, A: Handler<M>, M: Send + 'static> Future for AskFuture<'a, A, M> {
                         return this.poll_deadline(cx);
                     }
                 },
-                AskState::Waiting(mut reply) => match Pin::new(&mut reply).poll(cx) {
-                    Poll::Ready(out) => return Poll::Ready(out),
-                    Poll::Pending => {
-                        this.state = AskState::Waiting(reply);
-                        return this.poll_deadline(cx);
-                    }
-                },
+                AskState::Waiting(_) => unreachable!("polled in place above"),
                 AskState::Done => return Poll::Ready(Err(AskError::Stopped)),
             }
         }
