@@ -7,6 +7,7 @@
 
 use std::fmt;
 use std::future::{Future, IntoFuture};
+use std::num::NonZeroU64;
 use std::pin::Pin;
 use std::task::{Context as TaskContext, Poll};
 use std::time::Duration;
@@ -23,16 +24,18 @@ use crate::runner::Inner;
 
 /// An actor's identity, unique within its system, never reused.
 #[derive(Copy, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ActorId(u64);
+pub struct ActorId(NonZeroU64);
 
 impl ActorId {
+    /// Ids count from 1 (so an `Option<ActorId>` takes no more room than
+    /// an id).
     pub(crate) fn new(n: u64) -> Self {
-        ActorId(n)
+        ActorId(NonZeroU64::new(n).expect("actor ids count from 1"))
     }
 
     /// The number behind the id.
     pub fn get(self) -> u64 {
-        self.0
+        self.0.get()
     }
 }
 
@@ -290,7 +293,7 @@ impl<A: Actor> ActorRef<A> {
 
     /// Mailbox and counters now.
     pub fn metrics(&self) -> crate::ActorMetrics {
-        self.inner.core.metrics(self.inner.mailbox_len())
+        self.inner.metrics()
     }
 }
 

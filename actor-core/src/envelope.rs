@@ -526,7 +526,7 @@ mod tests {
 
     fn context(system: &ActorSystem) -> Context<Counter> {
         let (tx, _rx) = chan::channel(4);
-        let core = Core::new::<Counter>(ActorId::new(1), &mut SpawnOptions::default(), 4);
+        let core = Core::new::<Counter>(ActorId::new(1), &mut SpawnOptions::default());
         Context::new(Inner::new(core, tx), system.clone())
     }
 

@@ -112,13 +112,12 @@ pub(crate) struct Core {
     state: AtomicU32,
     pub(crate) restarts: AtomicU32,
     pub(crate) id: ActorId,
-    pub(crate) capacity: usize,
     pub(crate) parent: Option<ActorId>,
-    pub(crate) name: ActorName,
+    /// Its place in the system's actor table, set when it is inserted.
+    pub(crate) table_place: AtomicU32,
     /// Holds a registry name (`name`), released when it stops for good.
     pub(crate) registered: bool,
-    /// Its place in the system's actor table, set when it is inserted.
-    pub(crate) table_place: AtomicUsize,
+    pub(crate) name: ActorName,
     exit: Mutex<Option<ExitReason>>,
     stopped: tokio::sync::Notify,
     pub(crate) drained: AtomicU64,
@@ -129,13 +128,12 @@ pub(crate) struct Core {
 }
 
 impl Core {
-    pub(crate) fn new<A: Actor>(id: ActorId, opts: &mut SpawnOptions<A>, capacity: usize) -> Self {
+    pub(crate) fn new<A: Actor>(id: ActorId, opts: &mut SpawnOptions<A>) -> Self {
         Core {
             id,
             name: opts.name.take().map_or(ActorName::Type(A::name), ActorName::Given),
             parent: opts.parent,
             registered: opts.registered,
-            capacity,
             state: AtomicU32::new(STARTING),
             control: AtomicWaker::new(),
             processed: AtomicU64::new(0),
@@ -143,7 +141,7 @@ impl Core {
             high_water: AtomicUsize::new(0),
             drained: AtomicU64::new(0),
             dropped: AtomicU64::new(0),
-            table_place: AtomicUsize::new(usize::MAX),
+            table_place: AtomicU32::new(u32::MAX),
             exit: Mutex::new(None),
             stopped: tokio::sync::Notify::new(),
         }
@@ -274,10 +272,10 @@ impl Core {
         }
     }
 
-    pub(crate) fn metrics(&self, mailbox_len: usize) -> ActorMetrics {
+    pub(crate) fn metrics(&self, mailbox_len: usize, mailbox_capacity: usize) -> ActorMetrics {
         ActorMetrics {
             mailbox_len,
-            mailbox_capacity: self.capacity,
+            mailbox_capacity,
             mailbox_high_water: self.high_water.load(Ordering::Relaxed).max(mailbox_len),
             processed: self.processed.load(Ordering::Relaxed),
             restarts: self.restarts.load(Ordering::Relaxed),
@@ -288,7 +286,11 @@ impl Core {
 
 impl fmt::Debug for Core {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Core").field("id", &self.id).field("name", &&*self.name).field("status", &self.status()).finish()
+        f.debug_struct("Core")
+            .field("id", &self.id)
+            .field("name", &&*self.name)
+            .field("status", &self.status())
+            .finish()
     }
 }
 
@@ -310,15 +312,16 @@ impl<A: Actor> Inner<A> {
         Arc::new(Inner { tx, strong: AtomicUsize::new(1), core })
     }
 
-    pub(crate) fn mailbox_len(&self) -> usize {
-        self.tx.max_capacity() - self.tx.capacity()
+    pub(crate) fn metrics(&self) -> ActorMetrics {
+        let capacity = self.tx.max_capacity();
+        self.core.metrics(capacity - self.tx.capacity(), capacity)
     }
 }
 
 /// The system's type-erased view of an actor.
 pub(crate) trait ActorCell: Send + Sync + 'static {
     fn core(&self) -> &Core;
-    fn mailbox_len(&self) -> usize;
+    fn metrics(&self) -> ActorMetrics;
 }
 
 impl<A: Actor> ActorCell for Inner<A> {
@@ -326,8 +329,8 @@ impl<A: Actor> ActorCell for Inner<A> {
         &self.core
     }
 
-    fn mailbox_len(&self) -> usize {
-        Inner::mailbox_len(self)
+    fn metrics(&self) -> ActorMetrics {
+        Inner::metrics(self)
     }
 }
 
@@ -366,7 +369,7 @@ pub(crate) fn spawn<A: Actor>(
     let capacity = check_capacity(A::MAILBOX)?;
     let id = system.next_id();
     let (tx, rx) = chan::channel(capacity);
-    let inner = Inner::new(Core::new(id, &mut opts, capacity), tx);
+    let inner = Inner::new(Core::new(id, &mut opts), tx);
     let cell: Arc<dyn ActorCell> = inner.clone();
     system.insert_cell(cell)?;
     let span = tracing::info_span!("actor", actor.id = id.get(), actor.name = %inner.core.name);
@@ -900,7 +903,7 @@ mod tests {
     /// spawning it.
     fn task_size<A: Actor>(system: &ActorSystem, actor: A) -> usize {
         let (tx, rx) = chan::channel(A::MAILBOX);
-        let inner = Inner::new(Core::new(system.next_id(), &mut SpawnOptions::<A>::default(), A::MAILBOX), tx);
+        let inner = Inner::new(Core::new(system.next_id(), &mut SpawnOptions::<A>::default()), tx);
         let task = Runner::new(&inner, system, rx, None).run(actor);
         let size = size_of_val(&task);
         // Dropped unpolled: the runner settles the actor.

@@ -56,8 +56,9 @@ impl Slab {
     /// Inserts the cell and records its place in its core.
     fn insert(&mut self, cell: Arc<dyn ActorCell>) {
         let at = self.free.pop().unwrap_or(self.cells.len());
-        // Relaxed: read back only under this shard's lock.
-        cell.core().table_place.store(at, Ordering::Relaxed);
+        // Relaxed: read back only under this shard's lock. A shard of more
+        // than 2^32 actors would need hundreds of gigabytes.
+        cell.core().table_place.store(u32::try_from(at).expect("actor table shard within u32"), Ordering::Relaxed);
         if at == self.cells.len() {
             self.cells.push(Some(cell));
         } else {
@@ -402,7 +403,7 @@ impl ActorSystem {
             .into_iter()
             .map(|cell| {
                 let core = cell.core();
-                let m = core.metrics(cell.mailbox_len());
+                let m = cell.metrics();
                 ActorSnapshot {
                     id: core.id,
                     name: core.name.to_string(),
@@ -481,7 +482,7 @@ impl ActorSystem {
             self.inner.registry.remove_if(&core.name, core.id);
         }
         let mut shard = lock(self.shard(core.id));
-        let removed = shard.remove(core.table_place.load(Ordering::Relaxed), core.id);
+        let removed = shard.remove(core.table_place.load(Ordering::Relaxed) as usize, core.id);
         drop(shard);
         drop(removed);
     }

@@ -48,7 +48,7 @@ impl Handler<Ping> for Probe {
 /// built as `runner::spawn` builds them, without a task.
 pub(crate) fn cell(id: u64, capacity: usize) -> (Arc<Inner<Probe>>, MailboxRx<Probe>) {
     let (tx, rx) = chan::channel(capacity);
-    let core = Core::new::<Probe>(ActorId::new(id), &mut SpawnOptions::default(), capacity);
+    let core = Core::new::<Probe>(ActorId::new(id), &mut SpawnOptions::default());
     (Inner::new(core, tx), MailboxRx::new(rx))
 }
 
