@@ -146,7 +146,7 @@ impl<A: Actor> MailboxRx<A> {
     /// all of its capacity is free, so no message is queued and no sender
     /// holds a permit. Two loads, where asking the channel for a message
     /// costs a receive.
-    pub(crate) fn is_finished(&self) -> bool {
+    fn is_finished(&self) -> bool {
         self.next.is_none()
             && self.batch.is_empty()
             && self.rx.is_closed()
@@ -182,6 +182,10 @@ impl<A: Actor> MailboxRx<A> {
     /// `Err(rejected so far)` if a sender may still send (the caller then
     /// finishes with `reject_all`).
     pub(crate) fn try_reject_all(&mut self, mut on_dead_letter: impl FnMut(&'static str)) -> Result<u64, u64> {
+        if self.is_finished() {
+            // Closed, with nothing queued and no permit out: nothing to reject.
+            return Ok(0);
+        }
         let mut n = self.reject_now(&mut on_dead_letter);
         // Empty now; one more look tells closed-for-good from a sender that
         // still holds capacity.

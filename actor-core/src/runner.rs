@@ -710,10 +710,6 @@ impl<A: Actor> Runner<A> {
     /// boxed) waits for it and rejects what it sends too.
     fn reject_rest(&mut self) -> Option<Pin<Box<impl Future<Output = ()> + '_>>> {
         let Runner { inner, ctx, mailbox, .. } = self;
-        if mailbox.is_finished() {
-            // The drain or its fast path emptied the closed lane.
-            return None;
-        }
         let (core, system) = (&inner.core, ctx.system());
         match mailbox.try_reject_all(|ty| system.dead_letter(core, ty)) {
             Ok(n) => {
