@@ -107,6 +107,44 @@ impl Handler<Hold> for Worker {
     }
 }
 
+/// Hands its reply out through `out`, then panics.
+struct HandOutThenPanic(std::sync::mpsc::Sender<ReplySender<u64>>);
+
+impl Handler<HandOutThenPanic> for Worker {
+    type Reply = u64;
+    async fn handle(&mut self, HandOutThenPanic(out): HandOutThenPanic, ctx: &mut Context<Self>) -> u64 {
+        out.send(ctx.reply_later::<u64>()).unwrap();
+        panic!("after handing out the reply");
+    }
+}
+
+/// Hands its reply out through `out`, then waits at the gate.
+struct HandOutThenBlock(std::sync::mpsc::Sender<ReplySender<u64>>, oneshot::Receiver<()>);
+
+impl Handler<HandOutThenBlock> for Worker {
+    type Reply = u64;
+    async fn handle(&mut self, HandOutThenBlock(out, gate): HandOutThenBlock, ctx: &mut Context<Self>) -> u64 {
+        out.send(ctx.reply_later::<u64>()).unwrap();
+        let _ = gate.await;
+        0
+    }
+}
+
+/// Takes the reply for later twice and answers through the first.
+struct Twice;
+
+impl Handler<Twice> for Worker {
+    type Reply = u64;
+    async fn handle(&mut self, _: Twice, ctx: &mut Context<Self>) -> u64 {
+        let first = ctx.reply_later::<u64>();
+        let second = ctx.reply_later::<u64>();
+        // The second is a sink: the asker is not answered through it.
+        assert_eq!(second.send(1), Ok(()));
+        first.send(2).unwrap();
+        0
+    }
+}
+
 /// Sends the held reply; answers whether it came back (`Err(value)`).
 struct Release(u64);
 
@@ -252,6 +290,51 @@ async fn a_delayed_reply_from_another_task_reaches_the_asker() {
     // For a tell the reply sender is a sink: nothing fails.
     within(worker.tell(Later(1))).await.unwrap();
     assert_eq!(within(worker.ask(Echo(9))).await, Ok(9));
+    within(system.shutdown()).await;
+}
+
+// Breaks if a panic after `reply_later` fails the asker although a sender
+// elsewhere still owns the answer.
+#[tokio::test]
+async fn a_panic_after_reply_later_leaves_the_answer_to_the_sender() {
+    let system = ActorSystem::new();
+    let worker = system.spawn(Worker::default()).unwrap();
+    let (out_tx, out_rx) = std::sync::mpsc::channel();
+    let asker = worker.clone();
+    let asked = tokio::spawn(async move { asker.ask(HandOutThenPanic(out_tx)).await });
+    // The actor stops for the panic; only then is the reply sent.
+    assert!(matches!(within(worker.wait_for_stop()).await, ExitReason::Panicked(_)));
+    let reply = out_rx.recv().unwrap();
+    assert!(!reply.is_closed());
+    assert_eq!(reply.send(5), Ok(()));
+    assert_eq!(within(asked).await.unwrap(), Ok(5));
+    within(system.shutdown()).await;
+}
+
+// Breaks if a kill after `reply_later` fails the asker although a sender
+// elsewhere still owns the answer.
+#[tokio::test]
+async fn a_kill_after_reply_later_leaves_the_answer_to_the_sender() {
+    let system = ActorSystem::new();
+    let worker = system.spawn(Worker::default()).unwrap();
+    let (out_tx, out_rx) = std::sync::mpsc::channel();
+    let (_gate_tx, gate_rx) = oneshot::channel();
+    let asker = worker.clone();
+    let asked = tokio::spawn(async move { asker.ask(HandOutThenBlock(out_tx, gate_rx)).await });
+    let reply = within(tokio::task::spawn_blocking(move || out_rx.recv().unwrap())).await.unwrap();
+    worker.kill();
+    assert_eq!(within(worker.wait_for_stop()).await, ExitReason::Killed);
+    assert_eq!(reply.send(6), Ok(()));
+    assert_eq!(within(asked).await.unwrap(), Ok(6));
+    within(system.shutdown()).await;
+}
+
+// Breaks if a second `reply_later` in one handler takes the answer from the first.
+#[tokio::test]
+async fn a_second_reply_later_is_a_sink() {
+    let system = ActorSystem::new();
+    let worker = system.spawn(Worker::default()).unwrap();
+    assert_eq!(within(worker.ask(Twice)).await, Ok(2));
     within(system.shutdown()).await;
 }
 

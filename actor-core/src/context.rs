@@ -54,6 +54,8 @@ impl TimerHandle {
 pub struct Context<A: Actor> {
     inner: Arc<Inner<A>>,
     system: ActorSystem,
+    /// The request being handled, owned from before its handler starts
+    /// until after it returned (the handler's answer points into it).
     reply: Option<Arc<dyn ErasedSlot>>,
     /// Boxed: set only on `fail`, and the context lives in every actor.
     exit: Option<Box<ExitReason>>,
@@ -70,7 +72,8 @@ impl<A: Actor> Context<A> {
         self.reply = reply;
     }
 
-    /// The current request's reply side, if nobody took it.
+    /// The current request's reply side. Once `reply_later` handed out a
+    /// `ReplySender`, failing it does nothing: the sender answers.
     pub(crate) fn take_reply(&mut self) -> Option<Arc<dyn ErasedSlot>> {
         self.reply.take()
     }
@@ -152,14 +155,16 @@ impl<A: Actor> Context<A> {
     /// a programmer error the types cannot rule out.
     #[track_caller]
     pub fn reply_later<R: Send + 'static>(&mut self) -> ReplySender<R> {
-        let Some(erased) = self.reply.take() else {
+        // Taken already: a second call gets a sink, as a tell does.
+        let Some(erased) = self.reply.as_ref().filter(|r| !r.is_delegated()) else {
             return ReplySender::new(None);
         };
         let reply_type = erased.reply_type();
         let mut typed: Option<Arc<dyn ReplySlot<R>>> = None;
-        if let Err(back) = erased.give_sender(&mut typed) {
-            // Put back, so the panic this causes fails the asker.
-            self.reply = Some(back);
+        // The context keeps its own handle until the handler returns (the
+        // handler's `Answer` points into it); the panic a wrong `R` causes
+        // fails the asker through it.
+        if !erased.clone().give_sender(&mut typed) {
             panic!(
                 "reply_later::<{}>() while handling a message whose Reply is {}",
                 std::any::type_name::<R>(),

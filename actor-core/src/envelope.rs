@@ -52,6 +52,15 @@
 //!    requires. The one way around that, leaking a `Handling`, never
 //!    happens: the runner moves each one into the guard it awaits, a local
 //!    of its own state, which is dropped before the slot is used again.
+//! 6. An [`Answer`] points at its request without owning it: the handler
+//!    context owns the request's handle from before the `Answer` is made
+//!    until after its handler returned. The context lets go of it only in
+//!    [`Context::end_message`] and [`Context::end_incarnation`] (after the
+//!    handler returned), and in [`Context::take_reply`], which the runner
+//!    calls only once it stopped polling the `Answer` (a panic or a kill).
+//!    `reply_later` hands out a second handle and keeps the context's. So
+//!    whenever the `Answer` is polled, its request is alive, and the
+//!    pointer is only read then.
 #![allow(unsafe_code)]
 
 use std::cell::UnsafeCell;
@@ -384,17 +393,26 @@ impl<M: Send + 'static, R: Send + 'static> ReplySlot<R> for Request<M, R> {
 
 impl<M: Send + 'static, R: Send + 'static> ErasedSlot for Request<M, R> {
     fn fail(&self, error: AskError) {
-        let _ = self.slot.complete(Err(error));
+        // A handed-out `ReplySender` owns the completion: it answers, or
+        // fails the asker when dropped. (Relaxed: set on this task.)
+        if !self.delegated.load(Ordering::Relaxed) {
+            let _ = self.slot.complete(Err(error));
+        }
+    }
+
+    fn is_delegated(&self) -> bool {
+        self.delegated.load(Ordering::Relaxed)
     }
 
     fn reply_type(&self) -> &'static str {
         std::any::type_name::<R>()
     }
 
-    fn give_sender(self: Arc<Self>, out: &mut dyn std::any::Any) -> Result<(), Arc<dyn ErasedSlot>> {
-        let delegated = out.is::<Option<Arc<dyn ReplySlot<R>>>>();
-        // Relaxed: read back by the same task, after the handler returned.
-        self.delegated.store(delegated, Ordering::Relaxed);
+    fn give_sender(self: Arc<Self>, out: &mut dyn std::any::Any) -> bool {
+        let given = out.is::<Option<Arc<dyn ReplySlot<R>>>>();
+        // Relaxed: read back by the same task (the handler's `Answer`, or a
+        // `fail` after a panic or a kill).
+        self.delegated.store(given, Ordering::Relaxed);
         crate::reply::give_sender::<R, Self>(self, out)
     }
 }
@@ -430,9 +448,10 @@ impl<A: Handler<M>, M: Send + 'static> Payload<A> for AskPayload<A, M> {
     fn handle<'a>(mut self, actor: &'a mut A, ctx: &'a mut Context<A>) -> impl Future<Output = ()> + Send + 'a {
         let (req, msg) = self.open().expect("an envelope is handled once");
         let msg = msg.expect("a request's message is taken once");
-        let erased: Arc<dyn ErasedSlot> = req.clone();
-        ctx.begin_message(Some(erased));
-        Answer { fut: actor.handle(msg, ctx), req: Some(req) }
+        let answer_to = AnswerTo(Some(NonNull::from(&*req)));
+        // The context owns the request while the handler runs (invariant 6).
+        ctx.begin_message(Some(req));
+        Answer { fut: actor.handle(msg, ctx), req: answer_to }
     }
 
     fn reject(self) -> bool {
@@ -450,8 +469,20 @@ impl<A: Handler<M>, M: Send + 'static> Payload<A> for AskPayload<A, M> {
 /// handler took the reply with `reply_later`.
 struct Answer<F, M, R> {
     fut: F,
-    req: Option<Arc<Request<M, R>>>,
+    req: AnswerTo<M, R>,
 }
+
+/// The request an [`Answer`] answers, not owned: the handler context owns
+/// it for as long as the `Answer` is polled (invariant 6). `None` once
+/// answered.
+struct AnswerTo<M, R>(Option<NonNull<Request<M, R>>>);
+
+// SAFETY: the pointer stands for a shared reference to a request the
+// context keeps alive, and `Request` is `Sync` for `Send` messages and
+// replies, so `&Request` may move and be shared between threads.
+unsafe impl<M: Send, R: Send> Send for AnswerTo<M, R> {}
+// SAFETY: as for `Send`; `&AnswerTo` gives no access to the request.
+unsafe impl<M: Send, R: Send> Sync for AnswerTo<M, R> {}
 
 impl<F: Future<Output = R>, M: Send + 'static, R: Send + 'static> Future for Answer<F, M, R> {
     type Output = ();
@@ -462,10 +493,13 @@ impl<F: Future<Output = R>, M: Send + 'static, R: Send + 'static> Future for Ans
         let this = unsafe { self.get_unchecked_mut() };
         // SAFETY: `fut` is pinned because `self` is (see above).
         let reply = std::task::ready!(unsafe { Pin::new_unchecked(&mut this.fut) }.poll(cx));
-        if let Some(req) = this.req.take()
-            && !req.delegated.load(Ordering::Relaxed)
-        {
-            let _ = req.slot.complete(Ok(reply));
+        if let Some(req) = this.req.0.take() {
+            // SAFETY: polled, so the context still owns the request
+            // (invariant 6).
+            let req = unsafe { req.as_ref() };
+            if !req.delegated.load(Ordering::Relaxed) {
+                let _ = req.slot.complete(Ok(reply));
+            }
         }
         Poll::Ready(())
     }

@@ -32,6 +32,12 @@ pub(crate) mod cell {
             UnsafeCell(std::cell::UnsafeCell::new(value))
         }
 
+        /// Runs `f` with a pointer to the value for reading; the caller's
+        /// protocol rules out a concurrent write.
+        pub(crate) fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
+            f(self.0.get())
+        }
+
         /// Runs `f` with a pointer to the value; the caller's protocol
         /// makes the access exclusive.
         pub(crate) fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {

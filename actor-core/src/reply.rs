@@ -7,8 +7,11 @@
 //!
 //! # Invariants
 //!
-//! - The slot is completed at most once; the first completion wins and later
-//!   ones are ignored, so every path that can end a request (reply, panic,
+//! - The reply side has one owner at a time: the envelope, then the handler
+//!   context, then (after `ctx.reply_later()`) a [`ReplySender`]. So the
+//!   slot is never completed by two threads at once. Later completions by
+//!   the same owner (a failure after a reply, say) are ignored: the first
+//!   completion wins, so every path that can end a request (reply, panic,
 //!   kill, drop) may complete it without coordination.
 //! - Whatever path drops the reply side without a value completes the slot
 //!   with an error first, so an asker never waits on a slot nobody holds.
@@ -17,22 +20,40 @@
 //!
 //! # Protocol
 //!
-//! Lock-free, like a oneshot channel: one word of flags and a cell for the
-//! outcome. A completer first claims the cell (`CLAIMED`, so the first one
-//! wins), writes the outcome, then publishes it (`DONE`) and wakes the
-//! asker. The asker reads the cell only after it saw `DONE`. An asker that
+//! Lock-free, like a oneshot channel: one word of flags, a cell for the
+//! outcome and a cell for the asker's waker. A completer writes the outcome,
+//! then publishes it (`DONE`) with one read-modify-write that also tells it
+//! whether a waker is stored (`WAKER`), which it then wakes in place. The
+//! asker reads the outcome only after it saw `DONE`. To wait, it stores its
+//! waker while `WAKER` is clear and then sets `WAKER`; to store a different
+//! waker it first clears `WAKER` and stores only if that clearing did not
+//! find `DONE` (else a completer may be reading the cell). An asker that
 //! leaves sets `ABANDONED`; a completer that finds it set at publication
 //! takes its value back out of the cell, which the asker will never read.
+//! The waker stays in its cell until the slot is dropped.
+//!
+//! Completing costs one read-modify-write plus the wakeup, waiting one plus
+//! the waker's clone.
 //!
 //! # Soundness
 //!
-//! This module's `unsafe` is the access to the outcome cell. Writing it
-//! needs the claim, which one completer gets; reading it (the asker) needs
-//! `DONE`, set by that completer with `Release` after its write and seen by
-//! the asker with `Acquire`; taking it back (the completer) needs
-//! `ABANDONED` to have been set before `DONE`, after which the asker never
-//! reads. So no two accesses are ever concurrent. The model checks in
-//! `tests/loom_reply.rs` run this code under loom, which checks the cell.
+//! This module's `unsafe` is the access to the two cells.
+//!
+//! - Outcome: written by the one completer before its `DONE` (`Release`);
+//!   read by the asker only after it saw `DONE` (`Acquire`); taken back by
+//!   the completer only if `ABANDONED` was set before `DONE`, after which
+//!   the asker never reads. A second completer sees `DONE` and leaves the
+//!   cell alone.
+//! - Waker: written by the asker only while `WAKER` is clear and `DONE` not
+//!   yet seen by its own read-modify-write; read by a completer only if its
+//!   `DONE` read-modify-write found `WAKER` set, and by the asker (to compare
+//!   wakers) while it is set. A completer that found `WAKER` set is ordered
+//!   before the asker's next clearing of it, which then sees `DONE` and
+//!   writes nothing.
+//!
+//! So no access ever races with a write. The model checks in
+//! `src/tests/loom_reply.rs` run this code under loom, which checks both
+//! cells.
 #![allow(unsafe_code)]
 
 use std::any::Any;
@@ -40,30 +61,29 @@ use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
-use std::task::{Context as TaskContext, Poll};
+use std::task::{Context as TaskContext, Poll, Waker};
 
 use crate::error::AskError;
-use crate::loom::AtomicWaker;
 use crate::loom::cell::UnsafeCell;
 use crate::loom::sync::Arc;
 use crate::loom::sync::atomic::{AtomicU8, Ordering};
 
-/// A completer owns the outcome cell.
-const CLAIMED: u8 = 1;
-/// The outcome is in the cell.
-const DONE: u8 = 1 << 1;
+/// The outcome is in its cell.
+const DONE: u8 = 1;
 /// The asker is gone.
-const ABANDONED: u8 = 1 << 2;
+const ABANDONED: u8 = 1 << 1;
+/// The asker's waker is in its cell.
+const WAKER: u8 = 1 << 2;
 
 /// The shared slot of one request.
 pub(crate) struct Slot<R> {
     state: AtomicU8,
     outcome: UnsafeCell<Option<Result<R, AskError>>>,
-    waker: AtomicWaker,
+    waker: UnsafeCell<Option<Waker>>,
 }
 
-// SAFETY: the outcome cell is never accessed by two threads at once (see
-// the module docs), and moving an `R` between threads needs `R: Send`.
+// SAFETY: the cells are never written while another thread accesses them
+// (see the module docs), and moving an `R` between threads needs `R: Send`.
 unsafe impl<R: Send> Sync for Slot<R> {}
 
 impl<R: Send + 'static> Slot<R> {
@@ -75,26 +95,34 @@ impl<R: Send + 'static> Slot<R> {
 
     /// A slot with no outcome yet, to embed in a request.
     pub(crate) fn waiting() -> Self {
-        Slot { state: AtomicU8::new(0), outcome: UnsafeCell::new(None), waker: AtomicWaker::new() }
+        Slot { state: AtomicU8::new(0), outcome: UnsafeCell::new(None), waker: UnsafeCell::new(None) }
     }
 
-    /// Completes the slot. Returns the value back if the asker is gone or the
-    /// slot was already completed.
+    /// Completes the slot (the reply side's owner only). Returns the value
+    /// back if the asker is gone or the slot was already completed.
     pub(crate) fn complete(&self, outcome: Result<R, AskError>) -> Result<(), Result<R, AskError>> {
-        // Acquire: an asker that left before is seen as gone.
-        if self.state.fetch_or(CLAIMED, Ordering::Acquire) & (CLAIMED | ABANDONED) != 0 {
+        // Acquire: an asker that left before is seen as gone. A completion
+        // before this one was made by the same owner, so it is seen.
+        if self.state.load(Ordering::Acquire) & (DONE | ABANDONED) != 0 {
             return Err(outcome);
         }
-        // SAFETY: the claim makes this the only writer; the asker reads only
-        // after `DONE`, which is not set yet.
+        // SAFETY: the reply side's owner is the only writer, and the asker
+        // reads only after `DONE`, which is not set yet.
         self.outcome.with_mut(|cell| unsafe { *cell = Some(outcome) });
-        // Release: publishes the write; Acquire: sees an abandon before it.
-        if self.state.fetch_or(DONE, Ordering::AcqRel) & ABANDONED != 0 {
+        // Release: publishes the write; Acquire: sees an abandon or a stored
+        // waker before it.
+        let prev = self.state.fetch_or(DONE, Ordering::AcqRel);
+        if prev & ABANDONED != 0 {
             // SAFETY: the asker left before `DONE`, so it never reads.
             let back = self.outcome.with_mut(|cell| unsafe { (*cell).take() });
             return Err(back.expect("the value written above"));
         }
-        self.waker.wake();
+        if prev & WAKER != 0 {
+            // SAFETY: `WAKER` was set before `DONE`: the asker stored its
+            // waker and, having to clear `WAKER` before it writes again, will
+            // find `DONE` and not write.
+            self.waker.with(|cell| unsafe { (*cell).as_ref().map(Waker::wake_by_ref) });
+        }
         Ok(())
     }
 
@@ -105,13 +133,12 @@ impl<R: Send + 'static> Slot<R> {
 
     /// Polls for the outcome (the asker's side).
     pub(crate) fn poll_outcome(&self, cx: &mut TaskContext<'_>) -> Poll<Result<R, AskError>> {
-        if self.state.load(Ordering::Acquire) & DONE == 0 {
-            self.waker.register(cx.waker());
-            // Read again: a completion between the first read and the
-            // registration would otherwise wake nobody.
-            if self.state.load(Ordering::Acquire) & DONE == 0 {
-                return Poll::Pending;
-            }
+        let mut state = self.state.load(Ordering::Acquire);
+        if state & DONE == 0 {
+            state = self.store_waker(state, cx.waker());
+        }
+        if state & DONE == 0 {
+            return Poll::Pending;
         }
         // SAFETY: `DONE` was seen with `Acquire`: the completer is finished
         // with the cell, and only the asker (this caller) reads it.
@@ -120,10 +147,35 @@ impl<R: Send + 'static> Slot<R> {
         Poll::Ready(outcome.unwrap_or(Err(AskError::Stopped)))
     }
 
+    /// Makes sure `waker` is the one a completion wakes, given the word as
+    /// last read (without `DONE`). Returns the word as it is afterwards: with
+    /// `DONE` if a completion came first, in which case it may not wake
+    /// anyone.
+    fn store_waker(&self, state: u8, waker: &Waker) -> u8 {
+        if state & WAKER != 0 {
+            // SAFETY: `WAKER` is set, so only reads (a completer's wake) may
+            // run beside this one.
+            if self.waker.with(|cell| unsafe { (*cell).as_ref().is_some_and(|w| w.will_wake(waker)) }) {
+                return state;
+            }
+            // Acquire: a completion that found the old waker is seen.
+            let state = self.state.fetch_and(!WAKER, Ordering::AcqRel);
+            if state & DONE != 0 {
+                return state;
+            }
+        }
+        // SAFETY: `WAKER` is clear and no completion came before: no
+        // completer reads the cell until this caller sets `WAKER` again.
+        self.waker.with_mut(|cell| unsafe { *cell = Some(waker.clone()) });
+        // Release: publishes the waker to a completion that finds the bit;
+        // Acquire: a completion that came first is seen.
+        self.state.fetch_or(WAKER, Ordering::AcqRel)
+    }
+
     /// The asker gives up (dropped or timed out).
     pub(crate) fn abandon(&self) {
-        // Release/Acquire: orders the abandon against a completer's claim
-        // and publication.
+        // Release/Acquire: orders the abandon against a completer's
+        // publication.
         self.state.fetch_or(ABANDONED, Ordering::AcqRel);
     }
 }
@@ -150,10 +202,13 @@ pub(crate) trait ErasedSlot: Send + Sync {
     fn fail(&self, error: AskError);
     /// The reply type's name, for the panic message of a wrong `reply_later`.
     fn reply_type(&self) -> &'static str;
+    /// True once a [`ReplySender`] was handed out for the request: it owns
+    /// the completion from then on, and `fail` leaves the request alone.
+    fn is_delegated(&self) -> bool;
     /// For `ctx.reply_later::<R>()`: stores the typed reply side into `out`,
-    /// an `&mut Option<Arc<dyn ReplySlot<R>>>`, or hands `self` back if `R`
-    /// is not the reply type.
-    fn give_sender(self: Arc<Self>, out: &mut dyn Any) -> Result<(), Arc<dyn ErasedSlot>>;
+    /// an `&mut Option<Arc<dyn ReplySlot<R>>>`, and marks the request
+    /// delegated; false if `R` is not the reply type.
+    fn give_sender(self: Arc<Self>, out: &mut dyn Any) -> bool;
 }
 
 #[cfg(test)]
@@ -166,22 +221,23 @@ impl<R: Send + 'static> ErasedSlot for Slot<R> {
         std::any::type_name::<R>()
     }
 
-    fn give_sender(self: Arc<Self>, out: &mut dyn Any) -> Result<(), Arc<dyn ErasedSlot>> {
+    fn is_delegated(&self) -> bool {
+        false
+    }
+
+    fn give_sender(self: Arc<Self>, out: &mut dyn Any) -> bool {
         give_sender::<R, Self>(self, out)
     }
 }
 
 /// [`ErasedSlot::give_sender`] for any holder of a `Slot<R>`.
-pub(crate) fn give_sender<R: Send + 'static, S: ReplySlot<R> + ErasedSlot>(
-    holder: Arc<S>,
-    out: &mut dyn Any,
-) -> Result<(), Arc<dyn ErasedSlot>> {
+pub(crate) fn give_sender<R: Send + 'static, S: ReplySlot<R>>(holder: Arc<S>, out: &mut dyn Any) -> bool {
     match out.downcast_mut::<Option<Arc<dyn ReplySlot<R>>>>() {
         Some(out) => {
             *out = Some(holder);
-            Ok(())
+            true
         }
-        None => Err(holder),
+        None => false,
     }
 }
 
