@@ -73,6 +73,13 @@ pub(crate) const ABORT: u32 = 1 << 6;
 /// notifier's lock.
 const WAITING: u32 = 1 << 7;
 const CLOSED_FOR_SENDS: u32 = STOP | KILL;
+/// With `STOPPED`: the final exit, when it carries no text (else it is in
+/// [`Core`]'s `exit` cell and these bits are zero). Written once, with the
+/// phase.
+const EXIT_MASK: u32 = 0b11 << 8;
+const EXIT_NORMAL: u32 = 1 << 8;
+const EXIT_SHUTDOWN: u32 = 2 << 8;
+const EXIT_KILLED: u32 = 3 << 8;
 
 /// An actor's name: the one it was spawned with, or else its type's
 /// [`Actor::name`], which is looked up only when the name is shown. (The
@@ -118,6 +125,8 @@ pub(crate) struct Core {
     /// Holds a registry name (`name`), released when it stops for good.
     pub(crate) registered: bool,
     pub(crate) name: ActorName,
+    /// The final exit when it carries text (`Panicked`, `Failed`); the
+    /// others are bits of the status word.
     exit: Mutex<Option<ExitReason>>,
     stopped: tokio::sync::Notify,
     pub(crate) drained: AtomicU64,
@@ -163,6 +172,11 @@ impl Core {
     /// Sets request bits and wakes the actor. `Release`: publishes the
     /// request to the task's `Acquire` load.
     pub(crate) fn signal(&self, bits: u32) {
+        // Requested already: nothing to publish, nobody to wake. (The common
+        // case of the last `ActorRef` dropped after a `stop()`.)
+        if self.state.load(Ordering::Relaxed) & bits == bits {
+            return;
+        }
         let prev = self.state.fetch_or(bits, Ordering::Release);
         if prev & bits != bits {
             self.control.wake();
@@ -196,6 +210,17 @@ impl Core {
         moved.unwrap_or_else(|s| s)
     }
 
+    /// Enters the stopping phase, unless the word shows it already: a
+    /// running actor with a stop or kill request reads as stopping, so the
+    /// common stop writes nothing here.
+    pub(crate) fn enter_stopping(&self) {
+        let s = self.load();
+        if s & PHASE_MASK == RUNNING && s & CLOSED_FOR_SENDS != 0 {
+            return;
+        }
+        self.set_phase(STOPPING);
+    }
+
     /// An incarnation ended (its `on_stop` finished) and a supervisor will
     /// decide what follows: the request bits set so far belonged to the
     /// ended incarnation and are cleared, so the mailbox takes messages for
@@ -223,20 +248,44 @@ impl Core {
         }
     }
 
+    /// The final exit, once the actor stopped for good.
     pub(crate) fn exit_reason(&self) -> Option<ExitReason> {
-        lock(&self.exit).clone()
+        let s = self.load();
+        if s & PHASE_MASK != STOPPED {
+            return None;
+        }
+        // `Acquire` (in `load`): pairs with `set_exit`'s publication.
+        match s & EXIT_MASK {
+            EXIT_NORMAL => Some(ExitReason::Normal),
+            EXIT_SHUTDOWN => Some(ExitReason::Shutdown),
+            EXIT_KILLED => Some(ExitReason::Killed),
+            _ => lock(&self.exit).clone(),
+        }
     }
 
     /// Records the final exit and releases every waiter.
     ///
     /// The phase moves to `STOPPED` in one read-modify-write (`AcqRel`: it
-    /// publishes the exit) that also reads `WAITING`. A waiter sets
-    /// `WAITING` with a read-modify-write of its own after it queued on the
-    /// notifier; the two are ordered, so either this one sees the bit and
-    /// wakes the waiter, or the waiter's sees `STOPPED` and does not wait.
+    /// publishes the exit) that also records an exit without text and
+    /// reads `WAITING`. A waiter sets `WAITING` with a read-modify-write of
+    /// its own after it queued on the notifier; the two are ordered, so
+    /// either this one sees the bit and wakes the waiter, or the waiter's
+    /// sees `STOPPED` and does not wait.
     pub(crate) fn set_exit(&self, reason: ExitReason) {
-        *lock(&self.exit) = Some(reason);
-        if self.set_phase(STOPPED) & WAITING != 0 {
+        let code = match reason {
+            ExitReason::Normal => EXIT_NORMAL,
+            ExitReason::Shutdown => EXIT_SHUTDOWN,
+            ExitReason::Killed => EXIT_KILLED,
+            text => {
+                *lock(&self.exit) = Some(text);
+                0
+            }
+        };
+        let stopped = self.state.fetch_update(Ordering::AcqRel, Ordering::Acquire, |s| {
+            debug_assert_eq!(s & EXIT_MASK, 0, "the final exit is recorded once");
+            Some((s & !PHASE_MASK) | STOPPED | code)
+        });
+        if stopped.unwrap_or_else(|s| s) & WAITING != 0 {
             self.stopped.notify_waiters();
         }
     }
@@ -508,7 +557,7 @@ pub(crate) fn stop_reason(signal: u32) -> ExitReason {
 /// handle. On false [`Runner::drain`] follows; a message this took from the
 /// channel stays first in line for it.
 pub(crate) fn nothing_to_drain<A: Actor>(core: &Core, mailbox: &mut MailboxRx<A>, supervised: bool) -> bool {
-    core.set_phase(STOPPING);
+    core.enter_stopping();
     if mailbox.len() != 0 {
         return false;
     }
@@ -656,7 +705,7 @@ impl<A: Actor> Runner<A> {
             {
                 rest.await;
             }
-            self.inner.core.set_phase(STOPPING);
+            self.inner.core.enter_stopping();
             let on_stop = envelope::place(actor.on_stop(&mut self.ctx, &exit), &mut self.slot);
             let abandoned = match guarded(on_stop, &self.inner.core, ABORT).await {
                 Err(Interrupted::Panicked(m)) => {

@@ -38,6 +38,8 @@ use crate::registry::Registry;
 use crate::runner::{self, ActorCell, Core, SpawnOptions};
 
 const SHARDS: usize = 16;
+/// Consecutive ids per shard run (see [`ActorSystem::shard`]).
+const SHARD_RUN: usize = 64;
 const DEFAULT_DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
 
 type Shard = Mutex<Slab>;
@@ -74,9 +76,18 @@ impl Slab {
         if place.as_ref().is_none_or(|cell| cell.core().id != id) {
             return None;
         }
+        let cell = place.take();
         self.len -= 1;
-        self.free.push(at);
-        place.take()
+        if self.len == 0 {
+            // Empty: the next actors fill the places in order again, rather
+            // than in the order the last ones left (which scatters the writes
+            // of a burst of spawns over the whole table).
+            self.cells.clear();
+            self.free.clear();
+        } else {
+            self.free.push(at);
+        }
+        cell
     }
 
     fn cells(&self) -> impl Iterator<Item = &Arc<dyn ActorCell>> {
@@ -451,8 +462,13 @@ impl ActorSystem {
         ActorId::new(self.inner.next_id.fetch_add(1, Ordering::Relaxed))
     }
 
+    /// The shard of actor `id`: runs of [`SHARD_RUN`] consecutive ids share
+    /// one, so a burst of spawns, or the stops of actors spawned together,
+    /// keep taking the same lock and filling the same places, where
+    /// alternating shards would move every shard's lock and places between
+    /// the threads at each step.
     fn shard(&self, id: ActorId) -> &Shard {
-        &self.inner.table[(id.get() as usize) % SHARDS]
+        &self.inner.table[(id.get() as usize / SHARD_RUN) % SHARDS]
     }
 
     fn entries(&self) -> Vec<Arc<dyn ActorCell>> {

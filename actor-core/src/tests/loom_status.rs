@@ -136,6 +136,13 @@ fn loom_status_waiter_meets_the_final_exit() {
     waiter_vs_exit(false, ExitReason::Shutdown);
 }
 
+/// The same with an exit that carries text, which the status word does not
+/// hold: the waiter reads it from the core's exit cell.
+#[test]
+fn loom_status_waiter_meets_a_final_exit_with_text() {
+    waiter_vs_exit(false, ExitReason::Failed("no database".to_owned()));
+}
+
 /// A waiter queued before a restart is still released by the final exit:
 /// the handover to the next incarnation keeps its announcement.
 #[test]
