@@ -22,7 +22,7 @@
 //! step instead of one per message. The buffer is released whenever the
 //! actor goes idle, so an idle actor holds none.
 
-use std::task::{Context as TaskContext, Poll};
+use std::task::{Context as TaskContext, Poll, Waker};
 
 use crate::actor::Actor;
 pub(crate) use crate::envelope::Envelope;
@@ -184,6 +184,7 @@ impl<A: Actor> MailboxRx<A> {
     pub(crate) fn try_reject_all(&mut self, mut on_dead_letter: impl FnMut(&'static str)) -> Result<u64, u64> {
         if self.is_finished() {
             // Closed, with nothing queued and no permit out: nothing to reject.
+            self.forget_waker();
             return Ok(0);
         }
         let mut n = self.reject_now(&mut on_dead_letter);
@@ -195,10 +196,25 @@ impl<A: Actor> MailboxRx<A> {
                     reject(env, &mut on_dead_letter);
                     n += 1;
                 }
-                Err(chan::TryRecvError::Disconnected) => return Ok(n),
+                Err(chan::TryRecvError::Disconnected) => {
+                    self.forget_waker();
+                    return Ok(n);
+                }
                 Err(chan::TryRecvError::Empty) => return Err(n),
             }
         }
+    }
+
+    /// For a lane that is closed and finished: makes the channel let go of
+    /// the task's waker it kept from the last idle wait. The channel lives
+    /// as long as the actor's shared cell (its sender is there), and that
+    /// waker would keep the finished task's memory allocated, and have the
+    /// last sender's drop wake it, until the last handle to the actor is
+    /// gone. A receive past the end registers the waker it is given, here
+    /// one that does nothing, in place of the old one.
+    fn forget_waker(&mut self) {
+        let ended = self.rx.poll_recv(&mut TaskContext::from_waker(Waker::noop()));
+        debug_assert!(matches!(ended, Poll::Ready(None) | Poll::Pending), "a finished lane has nothing to take");
     }
 
     /// Like [`reject_all`](Self::reject_all) without waiting, for a runner
