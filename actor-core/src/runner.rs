@@ -126,8 +126,9 @@ pub(crate) struct Core {
     pub(crate) registered: bool,
     pub(crate) name: ActorName,
     /// The final exit when it carries text (`Panicked`, `Failed`); the
-    /// others are bits of the status word.
-    exit: Mutex<Option<ExitReason>>,
+    /// others are bits of the status word. Boxed: rare, and every actor's
+    /// cell holds the field.
+    exit: Mutex<Option<Box<ExitReason>>>,
     stopped: tokio::sync::Notify,
     pub(crate) drained: AtomicU64,
     pub(crate) dropped: AtomicU64,
@@ -259,7 +260,7 @@ impl Core {
             EXIT_NORMAL => Some(ExitReason::Normal),
             EXIT_SHUTDOWN => Some(ExitReason::Shutdown),
             EXIT_KILLED => Some(ExitReason::Killed),
-            _ => lock(&self.exit).clone(),
+            _ => lock(&self.exit).as_deref().cloned(),
         }
     }
 
@@ -277,7 +278,7 @@ impl Core {
             ExitReason::Shutdown => EXIT_SHUTDOWN,
             ExitReason::Killed => EXIT_KILLED,
             text => {
-                *lock(&self.exit) = Some(text);
+                *lock(&self.exit) = Some(Box::new(text));
                 0
             }
         };
