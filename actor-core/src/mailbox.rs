@@ -16,11 +16,14 @@
 //!
 //! # Receiving in batches
 //!
-//! An idle actor woken by one message takes just that one. When more are
-//! queued it pulls up to [`BATCH`] envelopes with one channel operation and
-//! handles them from a local buffer, which frees channel capacity in one
-//! step instead of one per message. The buffer is released whenever the
-//! actor goes idle, so an idle actor holds none.
+//! An idle actor woken by a message takes just that one, and reads nothing
+//! else of the channel: not its length, which the senders keep on a cache
+//! line of their own. If it finds another message as soon as it comes back
+//! for more, without having waited in between, messages are arriving faster
+//! than it handles them: it then pulls up to [`BATCH`] envelopes with one
+//! channel operation and handles them from a local buffer, which frees
+//! channel capacity in one step instead of one per message. The buffer is
+//! released whenever the actor goes idle, so an idle actor holds none.
 
 use std::task::{Context as TaskContext, Poll, Waker};
 
@@ -67,16 +70,21 @@ impl<A: Actor> MailboxRx<A> {
 
     /// Waits for more messages. `Ready(false)` means the lane is closed and
     /// empty. On `Pending` the batch buffer is released.
-    pub(crate) fn poll_fill(&mut self, cx: &mut TaskContext<'_>) -> Poll<bool> {
+    ///
+    /// `burst`: the last fill took a lone message and the actor has not
+    /// waited since, so a message found now starts a batch (see the module
+    /// docs). [`took_one`](Self::took_one) tells which kind of fill this was.
+    pub(crate) fn poll_fill(&mut self, cx: &mut TaskContext<'_>, burst: bool) -> Poll<bool> {
         debug_assert!(self.next.is_none() && self.batch.is_empty());
         if self.batch.capacity() == 0 {
-            // Idle until now: a lone message needs no buffer.
+            // Idle until now, or taking one message at a time: a lone message
+            // needs no buffer.
             match self.rx.poll_recv(cx) {
                 Poll::Ready(Some(env)) => self.next = Some(env),
                 Poll::Ready(None) => return Poll::Ready(false),
                 Poll::Pending => return Poll::Pending,
             }
-            if self.rx.is_empty() {
+            if !burst {
                 return Poll::Ready(true);
             }
             self.batch.reserve_exact(BATCH);
@@ -93,6 +101,12 @@ impl<A: Actor> MailboxRx<A> {
                 Poll::Pending
             }
         }
+    }
+
+    /// True if the last fill took a lone message (and holds no batch
+    /// buffer).
+    pub(crate) fn took_one(&self) -> bool {
+        self.batch.capacity() == 0
     }
 
     /// The next message without waiting: what was taken first, then the

@@ -496,19 +496,27 @@ pub(crate) enum Next<A: Actor> {
     Signal(u32),
 }
 
+/// The message loop's notes between its calls of [`poll_next`].
+#[derive(Default)]
+pub(crate) struct Receiving {
+    /// The control waker is registered. It stays registered until a request
+    /// takes it, and a request sets a bit that ends the loop, so while the
+    /// loop runs the registration is made once, not on every wait (a write
+    /// to the core's last cache line saved per message).
+    armed: bool,
+    /// The last fill took a lone message and the loop has not waited since
+    /// (see [`MailboxRx::poll_fill`]).
+    lone: bool,
+}
+
 /// The next message: one already taken from the channel, or else the idle
 /// wait, in which a control request wins over messages. The word is read
 /// again after the waker is registered, so a request that lands between the
 /// first read and the registration is not missed.
-///
-/// `armed` is the loop's note that its waker is registered. It stays
-/// registered until a request takes it, and a request sets a bit that ends
-/// the loop, so while the loop runs the registration is made once, not on
-/// every wait (a write to the core's last cache line saved per message).
 pub(crate) fn poll_next<A: Actor>(
     core: &Core,
     mailbox: &mut MailboxRx<A>,
-    armed: &mut bool,
+    notes: &mut Receiving,
     cx: &mut TaskContext<'_>,
 ) -> Poll<Next<A>> {
     if let Some(env) = mailbox.pop_local() {
@@ -518,9 +526,12 @@ pub(crate) fn poll_next<A: Actor>(
     if s & CLOSED_FOR_SENDS != 0 {
         return Poll::Ready(Next::Signal(s));
     }
-    match mailbox.poll_fill(cx) {
+    match mailbox.poll_fill(cx, notes.lone) {
         Poll::Ready(true) => {
-            let depth = mailbox.len();
+            notes.lone = mailbox.took_one();
+            // A lone message is a depth of one; only a batch asks the channel
+            // for its length.
+            let depth = if notes.lone { 1 } else { mailbox.len() };
             if depth > core.high_water.load(Ordering::Relaxed) {
                 core.high_water.store(depth, Ordering::Relaxed);
             }
@@ -531,9 +542,10 @@ pub(crate) fn poll_next<A: Actor>(
         // as the runner lives, and the runner closes the lane after its loop.
         Poll::Ready(false) => unreachable!("the mailbox is closed only after the message loop"),
         Poll::Pending => {
-            if !*armed {
+            notes.lone = false;
+            if !notes.armed {
                 core.register(cx);
-                *armed = true;
+                notes.armed = true;
             }
             let s = core.load();
             if s & CLOSED_FOR_SENDS != 0 { Poll::Ready(Next::Signal(s)) } else { Poll::Pending }
@@ -779,10 +791,9 @@ impl<A: Actor> Runner<A> {
     /// Handles messages until a stop request, a kill, a panic or an exit.
     fn messages<'a>(&'a mut self, actor: &'a mut A) -> impl Future<Output = Ended> + 'a {
         async move {
-            // Whether the control waker is registered (see `poll_next`).
-            let mut armed = false;
+            let mut notes = Receiving::default();
             loop {
-                let env = match poll_fn(|cx| poll_next(&self.inner.core, &mut self.mailbox, &mut armed, cx)).await {
+                let env = match poll_fn(|cx| poll_next(&self.inner.core, &mut self.mailbox, &mut notes, cx)).await {
                     Next::Message(env) => env,
                     Next::Signal(s) => return Ended::Stop(s),
                 };

@@ -24,7 +24,7 @@ use crate::loom::check::block_on;
 use crate::loom::sync::Arc;
 use crate::mailbox::MailboxRx;
 use crate::runner::{
-    Core, Ended, Inner, KILL, Next, STOP, STOPPING, SpawnOptions, nothing_to_drain, poll_next, stop_reason,
+    Core, Ended, Inner, KILL, Next, Receiving, STOP, STOPPING, SpawnOptions, nothing_to_drain, poll_next, stop_reason,
 };
 
 /// The actor type of the models; its handlers never run (the models count
@@ -73,11 +73,11 @@ pub(crate) struct Outcome {
 pub(crate) fn run_unsupervised(core: &Core, mailbox: &mut MailboxRx<Probe>) -> Outcome {
     let mut out = Outcome::default();
     // One future for the whole loop, as the runner's task: its waker stays
-    // registered between idle waits (`armed`).
+    // registered between idle waits (`Receiving::armed`).
     let ended = block_on(async {
-        let mut armed = false;
+        let mut notes = Receiving::default();
         loop {
-            let env = match poll_fn(|cx| poll_next(core, mailbox, &mut armed, cx)).await {
+            let env = match poll_fn(|cx| poll_next(core, mailbox, &mut notes, cx)).await {
                 Next::Message(env) => env,
                 Next::Signal(s) => return Ended::Stop(s),
             };

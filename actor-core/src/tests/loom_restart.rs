@@ -15,7 +15,7 @@ use crate::error::TrySendError;
 use crate::loom::check::{block_on, model, spawn};
 use crate::loom::sync::Arc;
 use crate::loom::sync::atomic::{AtomicBool, Ordering};
-use crate::runner::{Next, RUNNING, STARTING, STOP, STOPPING, poll_next};
+use crate::runner::{Next, RUNNING, Receiving, STARTING, STOP, STOPPING, poll_next};
 use crate::tests::{Ping, cell};
 
 #[test]
@@ -40,8 +40,8 @@ fn loom_restart_handover_keeps_mailbox() {
         log.push("start 1");
         core.set_phase(RUNNING);
         let env = block_on(async {
-            let mut armed = false;
-            match std::future::poll_fn(|cx| poll_next(core, &mut mailbox, &mut armed, cx)).await {
+            let mut notes = Receiving::default();
+            match std::future::poll_fn(|cx| poll_next(core, &mut mailbox, &mut notes, cx)).await {
                 Next::Message(env) => env,
                 Next::Signal(_) => panic!("no stop was requested"),
             }
