@@ -3,7 +3,7 @@
 //!
 //! An `ActorRef` is a counted handle: when the last one (the registry's and
 //! a supervisor's included) is dropped, the actor drains its mailbox and
-//! stops with [`ExitReason::Normal`](crate::ExitReason::Normal).
+//! stops with [`ExitReason::Normal`].
 
 use std::fmt;
 use std::future::{Future, IntoFuture};

@@ -44,7 +44,7 @@
 //!    the actor's read.
 //! 5. A future placed in a [`FutureSlot`] (the future itself, or a box of
 //!    it when it is too large) fits its size and alignment (checked by
-//!    [`write`]) and is owned by the [`Handling`] that
+//!    [`write()`]) and is owned by the [`Handling`] that
 //!    mutably borrows the slot for the future's whole life, so nothing else
 //!    touches that memory meanwhile. `Handling` polls it pinned in place and
 //!    its `Drop` drops it in place, so the memory of the pinned future stays

@@ -495,9 +495,10 @@ impl<T> GroupState<T> {
         }
     }
 
-    /// The part of [`next`](Self::next) before new log data: a pending gap,
-    /// a ready redelivery, `Empty` at `max_ack_pending`, or a gap before
-    /// the log's first offset. `None`: go on with new data.
+    /// The part of `next` (the one-message form the tests drive) before new
+    /// log data: a pending gap, a ready redelivery, `Empty` at
+    /// `max_ack_pending`, or a gap before the log's first offset. `None`: go
+    /// on with new data.
     fn next_old(&mut self, member: u64, now: Instant, log: &Log<T>) -> Option<Next<T>> {
         if let Some((from, to)) = self.gap.take() {
             return Some(Next::Gap { from, to });
@@ -549,8 +550,8 @@ impl<T> GroupState<T> {
         h
     }
 
-    /// Hands `member` up to `max` messages (as [`next`](Self::next) would
-    /// one by one). A gap is returned only first; one met later is kept
+    /// Hands `member` up to `max` messages (as the tests' `next` would one by
+    /// one). A gap is returned only first; one met later is kept
     /// for the next call. New records taken together share one allocation
     /// (see [`Held`]).
     ///
