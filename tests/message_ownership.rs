@@ -1,13 +1,16 @@
 //! Message ownership: whatever its size and alignment (a unit struct, one
 //! word, many words, 16-byte alignment) and however it ends (handled by a
-//! tell or an ask, rejected by a kill, dropped with the runtime), every
-//! message is dropped exactly once, and an ask gets its own reply.
+//! tell or an ask, rejected by a kill, dropped with the runtime, handed
+//! back by a refused tell), every message is dropped exactly once, and an
+//! ask gets its own reply.
 
 use std::future::IntoFuture;
+use std::pin::pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use actor_core::prelude::*;
+use futures::poll;
 use tokio::sync::oneshot;
 
 #[path = "support/wait.rs"]
@@ -198,6 +201,39 @@ async fn killed_messages_are_dropped_once_and_asks_fail() {
     drop(gate);
     assert_eq!(UNIT_DROPS[1].load(Ordering::SeqCst), 2);
     assert_eq!((word.count(), big.count(), wide.count()), (2, 2, 2));
+    system.shutdown().await;
+}
+
+// Breaks if a tell refused as `Closed`, at once or after waiting for space,
+// hands back anything but the message it was given, or drops it.
+#[tokio::test]
+async fn a_refused_tell_hands_back_its_message_intact() {
+    let system = ActorSystem::new();
+    let sink = system.spawn(Sink::default()).unwrap();
+    // Fill the mailbox behind a parked handler, so the next tells wait.
+    let gate = park(&sink).await;
+    while sink.try_tell(Unit::<3>).is_ok() {}
+    let (word, big, wide) = (Drops::default(), Drops::default(), Drops::default());
+    let mut waiting = pin!(sink.tell(Big([7; 16], big.clone())));
+    assert!(poll!(waiting.as_mut()).is_pending(), "the mailbox is full");
+    sink.kill();
+    drop(gate);
+    within(sink.wait_for_stop()).await;
+    match within(waiting).await {
+        Err(SendError::Closed(Big(xs, _))) => assert_eq!(xs, [7; 16]),
+        other => panic!("expected Closed(Big), got {:?}", other.map_err(|_| "an error")),
+    }
+    // Refused at once, each layout.
+    let Err(SendError::Closed(Unit::<3>)) = within(sink.tell(Unit::<3>)).await else { panic!("unit") };
+    let Err(SendError::Closed(Word(_))) = within(sink.tell(Word(word.clone()))).await else { panic!("word") };
+    let Err(SendError::Closed(Big(xs, _))) = within(sink.tell(Big([9; 16], big.clone()))).await else { panic!("big") };
+    assert_eq!(xs, [9; 16]);
+    let Err(SendError::Closed(Wide(x, _))) = within(sink.tell(Wide(u128::MAX - 1, wide.clone()))).await else {
+        panic!("wide")
+    };
+    assert_eq!(x, u128::MAX - 1);
+    // Each handed-back message was dropped once, by the matches above.
+    assert_eq!((word.count(), big.count(), wide.count()), (1, 2, 1));
     system.shutdown().await;
 }
 

@@ -13,7 +13,7 @@ use std::task::{Context as TaskContext, Poll};
 use std::time::Duration;
 
 use crate::actor::{Actor, ExitReason, Handler};
-use crate::envelope::Request;
+use crate::envelope::{Request, TellEnvelope};
 use crate::error::{AskError, SendError, TrySendError};
 use crate::loom::chan::{self, Permit};
 use crate::loom::sync::atomic::Ordering;
@@ -164,11 +164,16 @@ impl<A: Actor> ActorRef<A> {
     ///
     /// Cancel safe: if the future is dropped before it completes, the message
     /// was not enqueued.
-    pub async fn tell<M: Send + 'static>(&self, msg: M) -> Result<(), SendError<M>>
+    ///
+    /// (Not an `async fn`: the future is the send itself, without a wrapper
+    /// that would hold the message and the handle a second time, so a
+    /// handler that awaits a `tell` stays small enough to run without an
+    /// allocation.)
+    pub fn tell<M: Send + 'static>(&self, msg: M) -> impl Future<Output = Result<(), SendError<M>>> + Send + '_
     where
         A: Handler<M>,
     {
-        send_tell(&self.inner, msg).await
+        send_tell(&self.inner, msg)
     }
 
     /// Sends a message if the mailbox has space right now.
@@ -332,41 +337,72 @@ impl<A: Actor> fmt::Debug for ActorRef<A> {
 
 /// The future of a `tell`: takes mailbox space at once when there is some
 /// (spending one unit of the task's cooperative budget, as a channel send
-/// does), else waits for it. Small, so a handler that tells stays small.
-pub(crate) fn send_tell<'a, A: Handler<M>, M: Send + 'static>(
-    inner: &'a Inner<A>,
-    msg: M,
-) -> impl Future<Output = Result<(), SendError<M>>> + Send + 'a {
-    let mut msg = Some(msg);
-    let mut waiting: Option<ReserveFuture<'a, A>> = None;
-    std::future::poll_fn(move |cx| {
-        let permit = match waiting.as_mut() {
-            Some(reserve) => std::task::ready!(reserve.as_mut().poll(cx)),
-            None => {
-                let coop = std::task::ready!(tokio::task::coop::poll_proceed(cx));
-                match try_permit(inner) {
-                    Ok(permit) => {
-                        coop.made_progress();
-                        Ok(permit)
-                    }
-                    Err(chan::TrySendError::Closed(())) => Err(chan::SendError(())),
-                    Err(chan::TrySendError::Full(())) => {
-                        drop(coop);
-                        let reserve = waiting.insert(Box::pin(inner.tx.reserve()));
-                        std::task::ready!(reserve.as_mut().poll(cx))
+/// does), else waits for it. Three words whatever the message, so a handler
+/// that awaits a `tell` stays small enough for the runner's slot: the
+/// message is put in its envelope up front (in place when it fits a word,
+/// as it is sent anyway), and the rare wait for space is boxed together
+/// with it.
+pub(crate) fn send_tell<'a, A: Handler<M>, M: Send + 'static>(inner: &'a Inner<A>, msg: M) -> TellFuture<'a, A, M> {
+    TellFuture::Now { inner, env: Some(TellEnvelope::new(msg)) }
+}
+
+/// See [`send_tell`].
+pub(crate) enum TellFuture<'a, A: Actor, M> {
+    /// Not sent yet and not waiting; `env` is `None` once finished.
+    Now { inner: &'a Inner<A>, env: Option<TellEnvelope<A, M>> },
+    /// Waiting for mailbox space.
+    Waiting(Box<TellWaiting<'a, A, M>>),
+}
+
+/// A `tell` waiting for space, and its envelope (`None` once sent).
+pub(crate) struct TellWaiting<'a, A: Actor, M> {
+    reserve: ReserveFuture<'a, A>,
+    env: Option<TellEnvelope<A, M>>,
+}
+
+// Nothing in a `TellFuture` is pinned in place: the envelope is moved, and
+// the reserve future is boxed.
+impl<A: Actor, M> Unpin for TellFuture<'_, A, M> {}
+
+impl<A: Handler<M>, M: Send + 'static> Future for TellFuture<'_, A, M> {
+    type Output = Result<(), SendError<M>>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
+        let this = &mut *self;
+        let (permit, env) = loop {
+            match this {
+                TellFuture::Waiting(waiting) => {
+                    let permit = std::task::ready!(waiting.reserve.as_mut().poll(cx));
+                    break (permit, waiting.env.take());
+                }
+                TellFuture::Now { inner, env } => {
+                    let inner: &Inner<A> = inner;
+                    let coop = std::task::ready!(tokio::task::coop::poll_proceed(cx));
+                    match try_permit(inner) {
+                        Ok(permit) => {
+                            coop.made_progress();
+                            break (Ok(permit), env.take());
+                        }
+                        Err(chan::TrySendError::Closed(())) => break (Err(chan::SendError(())), env.take()),
+                        Err(chan::TrySendError::Full(())) => {
+                            // Full: wait for space (the rare path, boxed).
+                            drop(coop);
+                            let reserve: ReserveFuture<'_, A> = Box::pin(inner.tx.reserve());
+                            *this = TellFuture::Waiting(Box::new(TellWaiting { reserve, env: env.take() }));
+                        }
                     }
                 }
             }
         };
-        let msg = msg.take().expect("a tell sends once");
+        let env = env.expect("a tell sends once");
         Poll::Ready(match permit {
             Ok(permit) => {
-                permit.send(Envelope::tell(msg));
+                permit.send(env.into_envelope());
                 Ok(())
             }
-            Err(_) => Err(SendError::Closed(msg)),
+            Err(_) => Err(SendError::Closed(env.into_message())),
         })
-    })
+    }
 }
 
 /// Mailbox space right now, unless the actor stopped taking messages.

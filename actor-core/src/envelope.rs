@@ -61,6 +61,10 @@
 //!    `reply_later` hands out a second handle and keeps the context's. So
 //!    whenever the `Answer` is polled, its request is alive, and the
 //!    pointer is only read then.
+//! 7. A [`TellEnvelope<A, M>`] is made only by its `new`, from an `M`
+//!    through [`Envelope::tell`], so its word holds a `Tell<M>` (boxed
+//!    exactly when `Tell<M>` does not fit, as [`Envelope::new`] decides),
+//!    which is what `into_message` reads out.
 #![allow(unsafe_code)]
 
 use std::cell::UnsafeCell;
@@ -332,6 +336,33 @@ impl<A: Actor> Drop for Envelope<A> {
         // SAFETY: `handle` and `reject` never reach here (`ManuallyDrop`), so
         // this is the payload's only read (invariant 2).
         unsafe { (self.vtable.drop)(self.word) }
+    }
+}
+
+/// The envelope of a tell of an `M`, with its message type still known, so
+/// a send that fails can hand the message back. Two words, like
+/// [`Envelope`], whatever `M` is: a pending `tell` holds one.
+pub(crate) struct TellEnvelope<A: Actor, M> {
+    env: Envelope<A>,
+    _message: PhantomData<fn(M) -> M>,
+}
+
+impl<A: Handler<M>, M: Send + 'static> TellEnvelope<A, M> {
+    pub(crate) fn new(msg: M) -> Self {
+        TellEnvelope { env: Envelope::tell(msg), _message: PhantomData }
+    }
+
+    pub(crate) fn into_envelope(self) -> Envelope<A> {
+        self.env
+    }
+
+    /// The message back, unsent.
+    pub(crate) fn into_message(self) -> M {
+        let this = ManuallyDrop::new(self.env);
+        // SAFETY: `new` made the envelope with `Envelope::tell::<M>`, which
+        // stores a `Tell<M>`, boxed if it does not fit the word (invariant
+        // 7); `ManuallyDrop` keeps `Drop` from reading it again (invariant 2).
+        unsafe { if fits::<Tell<M>>() { take::<Tell<M>>(this.word).0 } else { take::<Box<Tell<M>>>(this.word).0 } }
     }
 }
 
