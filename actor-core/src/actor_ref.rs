@@ -482,34 +482,62 @@ impl<'a, A: Handler<M>, M: Send + 'static> IntoFuture for Ask<'a, A, M> {
     type IntoFuture = AskFuture<'a, A, M>;
 
     fn into_future(self) -> Self::IntoFuture {
+        // Nanoseconds, `NO_DEADLINE` for none (a timeout of 584 years or more
+        // is no deadline either).
+        let timeout = self.timeout.map_or(NO_DEADLINE, |t| u64::try_from(t.as_nanos()).unwrap_or(NO_DEADLINE));
         AskFuture {
-            state: AskState::Init { msg: self.msg },
-            actor: &self.actor.inner,
-            timeout: self.timeout,
-            deadline: None,
-            wait_for_space: self.wait_for_space,
+            state: AskState::Init {
+                actor: &self.actor.inner,
+                msg: self.msg,
+                timeout,
+                wait_for_space: self.wait_for_space,
+            },
         }
     }
 }
+
+/// An ask's timeout in nanoseconds that means "no deadline".
+const NO_DEADLINE: u64 = u64::MAX;
+
+/// An ask's deadline, once its timer started (at the first poll).
+type Deadline = Option<Pin<Box<tokio::time::Sleep>>>;
 
 type ReserveFuture<'a, A> =
     Pin<Box<dyn Future<Output = Result<Permit<'a, Envelope<A>>, chan::SendError<()>>> + Send + 'a>>;
 
 enum AskState<'a, A: Handler<M>, M: Send + 'static> {
-    Init { msg: M },
-    Reserving { reserve: ReserveFuture<'a, A>, msg: M },
-    Waiting(ReplyFuture<A::Reply, Request<M, A::Reply>>),
+    /// Not polled yet; `timeout` in nanoseconds (see [`NO_DEADLINE`]).
+    Init {
+        actor: &'a Arc<Inner<A>>,
+        msg: M,
+        timeout: u64,
+        wait_for_space: bool,
+    },
+    /// Waiting for mailbox space (rare, so boxed).
+    Reserving(Box<Reserving<'a, A, M>>),
+    /// Sent; waiting for the reply.
+    Waiting {
+        reply: ReplyFuture<A::Reply, Request<M, A::Reply>>,
+        deadline: Deadline,
+    },
     Done,
 }
 
-/// The future of an [`Ask`].
+/// An ask waiting for mailbox space.
+struct Reserving<'a, A: Actor, M> {
+    reserve: ReserveFuture<'a, A>,
+    msg: M,
+    deadline: Deadline,
+}
+
+/// The future of an [`Ask`]. Small (three words for a message without
+/// data, four for one of up to a word), as it often lives in another
+/// future's state: the actor and the options live in the state's first
+/// variant, the deadline in the later ones, and the rare wait for space is
+/// boxed.
 #[must_use = "futures do nothing unless polled"]
 pub struct AskFuture<'a, A: Handler<M>, M: Send + 'static> {
     state: AskState<'a, A, M>,
-    actor: &'a Arc<Inner<A>>,
-    timeout: Option<Duration>,
-    deadline: Option<Pin<Box<tokio::time::Sleep>>>,
-    wait_for_space: bool,
 }
 
 // Nothing in an `AskFuture` is ever pinned in place: the message is moved,
@@ -518,15 +546,21 @@ impl<A: Handler<M>, M: Send + 'static> Unpin for AskFuture<'_, A, M> {}
 
 impl<A: Handler<M>, M: Send + 'static> fmt::Debug for AskFuture<'_, A, M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AskFuture").field("actor", &self.actor.core.id).finish_non_exhaustive()
+        let state = match &self.state {
+            AskState::Init { .. } => "not sent",
+            AskState::Reserving(_) => "waiting for mailbox space",
+            AskState::Waiting { .. } => "waiting for the reply",
+            AskState::Done => "done",
+        };
+        f.debug_struct("AskFuture").field("message", &std::any::type_name::<M>()).field("state", &state).finish()
     }
 }
 
 impl<'a, A: Handler<M>, M: Send + 'static> AskFuture<'a, A, M> {
-    fn enqueue(&mut self, permit: Permit<'_, Envelope<A>>, msg: M) {
+    fn enqueue(&mut self, permit: Permit<'_, Envelope<A>>, msg: M, deadline: Deadline) {
         let (env, req) = Envelope::ask(msg);
         permit.send(env);
-        self.state = AskState::Waiting(ReplyFuture::new(req));
+        self.state = AskState::Waiting { reply: ReplyFuture::new(req), deadline };
     }
 }
 
@@ -535,44 +569,46 @@ impl<'a, A: Handler<M>, M: Send + 'static> Future for AskFuture<'a, A, M> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        let actor: &'a Arc<Inner<A>> = this.actor;
         loop {
             // The waiting state, where an ask spends its polls, is polled in
             // place; the others move their message out.
-            if let AskState::Waiting(reply) = &mut this.state {
+            if let AskState::Waiting { reply, .. } = &mut this.state {
                 return match Pin::new(reply).poll(cx) {
                     Poll::Ready(out) => Poll::Ready(out),
                     Poll::Pending => this.poll_deadline(cx),
                 };
             }
             match std::mem::replace(&mut this.state, AskState::Done) {
-                AskState::Init { msg } => {
-                    if let Some(t) = this.timeout {
-                        if t.is_zero() {
-                            return Poll::Ready(Err(AskError::Timeout));
-                        }
-                        this.deadline = Some(Box::pin(tokio::time::sleep(t)));
+                AskState::Init { actor, msg, timeout, wait_for_space } => {
+                    if timeout == 0 {
+                        return Poll::Ready(Err(AskError::Timeout));
                     }
+                    let deadline =
+                        (timeout != NO_DEADLINE).then(|| Box::pin(tokio::time::sleep(Duration::from_nanos(timeout))));
                     match try_permit(actor) {
-                        Ok(permit) => this.enqueue(permit, msg),
+                        Ok(permit) => this.enqueue(permit, msg, deadline),
                         Err(chan::TrySendError::Closed(())) => return Poll::Ready(Err(AskError::Stopped)),
-                        Err(chan::TrySendError::Full(())) if !this.wait_for_space => {
+                        Err(chan::TrySendError::Full(())) if !wait_for_space => {
                             return Poll::Ready(Err(AskError::Full));
                         }
                         Err(chan::TrySendError::Full(())) => {
-                            this.state = AskState::Reserving { reserve: Box::pin(actor.tx.reserve()), msg };
+                            let reserve = Box::pin(actor.tx.reserve());
+                            this.state = AskState::Reserving(Box::new(Reserving { reserve, msg, deadline }));
                         }
                     }
                 }
-                AskState::Reserving { mut reserve, msg } => match reserve.as_mut().poll(cx) {
-                    Poll::Ready(Ok(permit)) => this.enqueue(permit, msg),
+                AskState::Reserving(mut waiting) => match waiting.reserve.as_mut().poll(cx) {
+                    Poll::Ready(Ok(permit)) => {
+                        let Reserving { msg, deadline, .. } = *waiting;
+                        this.enqueue(permit, msg, deadline);
+                    }
                     Poll::Ready(Err(_)) => return Poll::Ready(Err(AskError::Stopped)),
                     Poll::Pending => {
-                        this.state = AskState::Reserving { reserve, msg };
+                        this.state = AskState::Reserving(waiting);
                         return this.poll_deadline(cx);
                     }
                 },
-                AskState::Waiting(_) => unreachable!("polled in place above"),
+                AskState::Waiting { .. } => unreachable!("polled in place above"),
                 AskState::Done => return Poll::Ready(Err(AskError::Stopped)),
             }
         }
@@ -581,8 +617,12 @@ impl<'a, A: Handler<M>, M: Send + 'static> Future for AskFuture<'a, A, M> {
 
 impl<A: Handler<M>, M: Send + 'static> AskFuture<'_, A, M> {
     fn poll_deadline(&mut self, cx: &mut TaskContext<'_>) -> Poll<Result<A::Reply, AskError>> {
-        let expired = self.deadline.as_mut().is_some_and(|d| d.as_mut().poll(cx).is_ready());
-        if expired {
+        let deadline = match &mut self.state {
+            AskState::Waiting { deadline, .. } => deadline,
+            AskState::Reserving(waiting) => &mut waiting.deadline,
+            AskState::Init { .. } | AskState::Done => return Poll::Pending,
+        };
+        if deadline.as_mut().is_some_and(|d| d.as_mut().poll(cx).is_ready()) {
             // Dropping the reply future tells the slot the asker is gone.
             self.state = AskState::Done;
             return Poll::Ready(Err(AskError::Timeout));
@@ -616,8 +656,8 @@ impl<'a, A: Handler<M>, M: Send + 'static> MessageCall<'a, A, M> {
     /// # Errors
     ///
     /// As [`ActorRef::tell`].
-    pub async fn tell(self) -> Result<(), SendError<M>> {
-        self.actor.tell(self.msg).await
+    pub fn tell(self) -> impl Future<Output = Result<(), SendError<M>>> + Send + 'a {
+        send_tell(&self.actor.inner, self.msg)
     }
 
     /// Sends if there is space now, as [`ActorRef::try_tell`].

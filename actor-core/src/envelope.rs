@@ -553,7 +553,7 @@ mod tests {
     use std::pin::pin;
 
     use super::*;
-    use crate::actor_ref::ActorId;
+    use crate::actor_ref::{ActorId, ActorRef};
     use crate::loom::chan;
     use crate::reply::ReplyFuture;
     use crate::runner::{Core, Inner, SpawnOptions};
@@ -562,6 +562,8 @@ mod tests {
     #[derive(Default)]
     struct Counter {
         n: u64,
+        /// Where `Pass` goes.
+        next: Option<ActorRef<Counter>>,
     }
 
     impl Actor for Counter {}
@@ -573,6 +575,28 @@ mod tests {
         async fn handle(&mut self, Add(k): Add, _ctx: &mut Context<Self>) -> u64 {
             self.n += k;
             self.n
+        }
+    }
+
+    /// Two words: boxed in its envelope.
+    struct Pair(u64, u64);
+
+    impl Handler<Pair> for Counter {
+        type Reply = u64;
+        async fn handle(&mut self, Pair(a, b): Pair, _ctx: &mut Context<Self>) -> u64 {
+            self.n += a + b;
+            self.n
+        }
+    }
+
+    /// Passes a pair on to the next actor with `tell`.
+    struct Pass(u64);
+
+    impl Handler<Pass> for Counter {
+        type Reply = ();
+        async fn handle(&mut self, Pass(k): Pass, _ctx: &mut Context<Self>) {
+            let next = self.next.as_ref().expect("a next actor");
+            next.tell(Pair(k, k)).await.expect("pass");
         }
     }
 
@@ -628,6 +652,26 @@ mod tests {
             assert_eq!(ReplyFuture::new(req).await, Ok(5 + 256));
             assert!(!run(Envelope::tell(Heavy), &mut actor, &mut ctx).await);
             assert_eq!(actor.n, 5 + 512);
+        });
+    }
+
+    // Breaks if a handler that passes a message on with `tell(..).await`
+    // no longer fits the slot and is boxed on every message (the `ring`
+    // bench's shape).
+    #[test]
+    fn a_handler_that_passes_a_message_on_runs_in_the_slot() {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async {
+            let system = ActorSystem::new();
+            let next = system.spawn(Counter::default()).unwrap();
+            let mut ctx = context(&system);
+            let mut actor = Counter { n: 0, next: Some(next) };
+
+            assert!(run(Envelope::tell(Pass(4)), &mut actor, &mut ctx).await);
+            let next = actor.next.take().expect("the next actor");
+            assert_eq!(next.ask(Add(1)).await, Ok(4 + 4 + 1));
+            drop(next);
+            system.shutdown().await;
         });
     }
 }
