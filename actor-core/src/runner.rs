@@ -110,29 +110,38 @@ impl fmt::Display for ActorName {
 /// The non-generic part of an actor's cell: identity, status word, control
 /// waker, counters and the exit signal.
 ///
-/// Laid out by hand: the status word, which every send reads, comes first
-/// and the fields the actor's own task writes on every message or idle wait
-/// come last, on another cache line, so handling messages does not keep
-/// taking that line away from the senders.
+/// Laid out by hand, in three parts of about a cache line each:
+///
+/// 1. What every send reads (the status word, beside `Inner`'s sender),
+///    and the name, which is only read.
+/// 2. What is written once per incarnation or on a stop (the control
+///    waker, the exit with text) and the identity the actor's own task
+///    reads when it stops.
+/// 3. The counters the actor's own task writes on every message, and the
+///    stop notifier.
+///
+/// So handling messages does not keep taking the senders' line away, and
+/// dropping the cell (which reads every field that owns something: the
+/// sender, the name, the waker, the exit) touches the first two parts only.
 #[repr(C)]
 pub(crate) struct Core {
     state: AtomicU32,
     pub(crate) restarts: AtomicU32,
+    pub(crate) name: ActorName,
+    control: AtomicWaker,
+    /// The final exit when it carries text (`Panicked`, `Failed`); the
+    /// others are bits of the status word. Boxed: rare, and every actor's
+    /// cell holds the field.
+    exit: Mutex<Option<Box<ExitReason>>>,
     pub(crate) id: ActorId,
     pub(crate) parent: Option<ActorId>,
     /// Its place in the system's actor table, set when it is inserted.
     pub(crate) table_place: AtomicU32,
     /// Holds a registry name (`name`), released when it stops for good.
     pub(crate) registered: bool,
-    pub(crate) name: ActorName,
-    /// The final exit when it carries text (`Panicked`, `Failed`); the
-    /// others are bits of the status word. Boxed: rare, and every actor's
-    /// cell holds the field.
-    exit: Mutex<Option<Box<ExitReason>>>,
     stopped: tokio::sync::Notify,
     pub(crate) drained: AtomicU64,
     pub(crate) dropped: AtomicU64,
-    control: AtomicWaker,
     pub(crate) processed: AtomicU64,
     pub(crate) high_water: AtomicUsize,
 }
