@@ -511,7 +511,7 @@ pub(crate) struct Receiving {
     /// The control waker is registered. It stays registered until a request
     /// takes it, and a request sets a bit that ends the loop, so while the
     /// loop runs the registration is made once, not on every wait (a write
-    /// to the core's last cache line saved per message).
+    /// to the core's control waker saved per message).
     armed: bool,
     /// The last fill took a lone message and the loop has not waited since
     /// (see [`MailboxRx::poll_fill`]).
