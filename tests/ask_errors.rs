@@ -107,26 +107,27 @@ impl Handler<Hold> for Worker {
     }
 }
 
-/// Hands its reply out through `out`, then panics.
-struct HandOutThenPanic(std::sync::mpsc::Sender<ReplySender<u64>>);
+/// Hands its reply out through the sender, then does what `Then` says.
+struct HandOut(std::sync::mpsc::Sender<ReplySender<u64>>, Then);
 
-impl Handler<HandOutThenPanic> for Worker {
-    type Reply = u64;
-    async fn handle(&mut self, HandOutThenPanic(out): HandOutThenPanic, ctx: &mut Context<Self>) -> u64 {
-        out.send(ctx.reply_later::<u64>()).unwrap();
-        panic!("after handing out the reply");
-    }
+/// What a [`HandOut`] handler does after handing its reply out.
+enum Then {
+    Panic,
+    /// Waits until the gate fires or is dropped.
+    Wait(oneshot::Receiver<()>),
 }
 
-/// Hands its reply out through `out`, then waits at the gate.
-struct HandOutThenBlock(std::sync::mpsc::Sender<ReplySender<u64>>, oneshot::Receiver<()>);
-
-impl Handler<HandOutThenBlock> for Worker {
+impl Handler<HandOut> for Worker {
     type Reply = u64;
-    async fn handle(&mut self, HandOutThenBlock(out, gate): HandOutThenBlock, ctx: &mut Context<Self>) -> u64 {
+    async fn handle(&mut self, HandOut(out, then): HandOut, ctx: &mut Context<Self>) -> u64 {
         out.send(ctx.reply_later::<u64>()).unwrap();
-        let _ = gate.await;
-        0
+        match then {
+            Then::Panic => panic!("after handing out the reply"),
+            Then::Wait(gate) => {
+                let _ = gate.await;
+                0
+            }
+        }
     }
 }
 
@@ -301,7 +302,7 @@ async fn a_panic_after_reply_later_leaves_the_answer_to_the_sender() {
     let worker = system.spawn(Worker::default()).unwrap();
     let (out_tx, out_rx) = std::sync::mpsc::channel();
     let asker = worker.clone();
-    let asked = tokio::spawn(async move { asker.ask(HandOutThenPanic(out_tx)).await });
+    let asked = tokio::spawn(async move { asker.ask(HandOut(out_tx, Then::Panic)).await });
     // The actor stops for the panic; only then is the reply sent.
     assert!(matches!(within(worker.wait_for_stop()).await, ExitReason::Panicked(_)));
     // Handed out before the panic, so it is there: no blocking wait.
@@ -321,7 +322,7 @@ async fn a_kill_after_reply_later_leaves_the_answer_to_the_sender() {
     let (out_tx, out_rx) = std::sync::mpsc::channel();
     let (_gate_tx, gate_rx) = oneshot::channel();
     let asker = worker.clone();
-    let asked = tokio::spawn(async move { asker.ask(HandOutThenBlock(out_tx, gate_rx)).await });
+    let asked = tokio::spawn(async move { asker.ask(HandOut(out_tx, Then::Wait(gate_rx))).await });
     let reply = within(tokio::task::spawn_blocking(move || out_rx.recv().unwrap())).await.unwrap();
     worker.kill();
     assert_eq!(within(worker.wait_for_stop()).await, ExitReason::Killed);

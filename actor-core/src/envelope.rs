@@ -425,13 +425,14 @@ impl<M: Send + 'static, R: Send + 'static> ReplySlot<R> for Request<M, R> {
 impl<M: Send + 'static, R: Send + 'static> ErasedSlot for Request<M, R> {
     fn fail(&self, error: AskError) {
         // A handed-out `ReplySender` owns the completion: it answers, or
-        // fails the asker when dropped. (Relaxed: set on this task.)
-        if !self.delegated.load(Ordering::Relaxed) {
+        // fails the asker when dropped.
+        if !self.is_delegated() {
             let _ = self.slot.complete(Err(error));
         }
     }
 
     fn is_delegated(&self) -> bool {
+        // Relaxed: set on this task, by `give_sender`.
         self.delegated.load(Ordering::Relaxed)
     }
 
