@@ -16,11 +16,12 @@ use crate::actor::{Actor, ExitReason, Handler};
 use crate::envelope::{Request, TellEnvelope};
 use crate::error::{AskError, SendError, TrySendError};
 use crate::loom::chan::{self, Permit};
+use crate::loom::sync::Arc;
 use crate::loom::sync::atomic::Ordering;
-use crate::loom::sync::{Arc, Weak};
 use crate::mailbox::Envelope;
 use crate::reply::ReplyFuture;
 use crate::runner::Inner;
+use crate::shared::{Shared, WeakShared};
 
 /// An actor's identity, unique within its system, never reused.
 #[derive(Copy, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -132,24 +133,24 @@ pub struct ActorMetrics {
 /// # Ok(()) }
 /// ```
 pub struct ActorRef<A: Actor> {
-    inner: Arc<Inner<A>>,
+    inner: Shared<Inner<A>>,
 }
 
 impl<A: Actor> ActorRef<A> {
     /// Wraps a cell whose strong count already includes this handle.
-    pub(crate) fn from_inner(inner: Arc<Inner<A>>) -> Self {
+    pub(crate) fn from_inner(inner: Shared<Inner<A>>) -> Self {
         ActorRef { inner }
     }
 
     /// Makes a new counted handle to the cell (from the actor's context).
-    pub(crate) fn acquire(inner: &Arc<Inner<A>>) -> Self {
+    pub(crate) fn acquire(inner: &Shared<Inner<A>>) -> Self {
         // `Relaxed`: a new handle only needs the count to be atomic; the
         // decrement that may reach zero is `AcqRel`.
         inner.strong.fetch_add(1, Ordering::Relaxed);
         ActorRef { inner: inner.clone() }
     }
 
-    pub(crate) fn inner(&self) -> &Arc<Inner<A>> {
+    pub(crate) fn inner(&self) -> &Shared<Inner<A>> {
         &self.inner
     }
 
@@ -293,7 +294,7 @@ impl<A: Actor> ActorRef<A> {
 
     /// A handle that does not keep the actor alive.
     pub fn downgrade(&self) -> WeakActorRef<A> {
-        WeakActorRef { inner: Arc::downgrade(&self.inner) }
+        WeakActorRef { inner: Shared::downgrade(&self.inner) }
     }
 
     /// Mailbox and counters now.
@@ -319,7 +320,7 @@ impl<A: Actor> Drop for ActorRef<A> {
 
 impl<A: Actor> PartialEq for ActorRef<A> {
     fn eq(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.inner, &other.inner)
+        Shared::ptr_eq(&self.inner, &other.inner)
     }
 }
 
@@ -508,7 +509,7 @@ type ReserveFuture<'a, A> =
 enum AskState<'a, A: Handler<M>, M: Send + 'static> {
     /// Not polled yet; `timeout` in nanoseconds (see [`NO_DEADLINE`]).
     Init {
-        actor: &'a Arc<Inner<A>>,
+        actor: &'a Shared<Inner<A>>,
         msg: M,
         timeout: u64,
         wait_for_space: bool,
@@ -690,12 +691,12 @@ impl<A: Handler<M>, M: Send + 'static> fmt::Debug for MessageCall<'_, A, M> {
 
 /// A handle that does not keep its actor alive.
 pub struct WeakActorRef<A: Actor> {
-    inner: Weak<Inner<A>>,
+    inner: WeakShared<Inner<A>>,
 }
 
 impl<A: Actor> WeakActorRef<A> {
     /// The cell, without counting as a handle.
-    pub(crate) fn upgrade_inner(&self) -> Option<Arc<Inner<A>>> {
+    pub(crate) fn upgrade_inner(&self) -> Option<Shared<Inner<A>>> {
         self.inner.upgrade()
     }
 

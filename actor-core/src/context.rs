@@ -15,9 +15,10 @@ use tokio_util::sync::CancellationToken;
 use crate::actor::{Actor, BoxError, ExitReason, Handler};
 use crate::actor_ref::{ActorId, ActorRef, send_tell};
 use crate::error::{ConfigError, error_chain};
-use crate::loom::sync::{Arc, Weak};
+use crate::loom::sync::Arc;
 use crate::reply::{ErasedSlot, ReplySender, ReplySlot};
 use crate::runner::Inner;
+use crate::shared::{Shared, WeakShared};
 use crate::system::ActorSystem;
 
 /// What a watcher receives when a watched actor stopped for good.
@@ -52,7 +53,7 @@ impl TimerHandle {
 
 /// The context a handler or hook runs with.
 pub struct Context<A: Actor> {
-    inner: Arc<Inner<A>>,
+    inner: Shared<Inner<A>>,
     system: ActorSystem,
     /// The request being handled, owned from before its handler starts
     /// until after it returned (the handler's answer points into it).
@@ -63,7 +64,7 @@ pub struct Context<A: Actor> {
 }
 
 impl<A: Actor> Context<A> {
-    pub(crate) fn new(inner: Arc<Inner<A>>, system: ActorSystem) -> Self {
+    pub(crate) fn new(inner: Shared<Inner<A>>, system: ActorSystem) -> Self {
         Context { inner, system, reply: None, exit: None, tasks: None }
     }
 
@@ -102,8 +103,8 @@ impl<A: Actor> Context<A> {
         self.tasks.get_or_insert_with(|| self.system.root_token().child_token()).child_token()
     }
 
-    fn weak(&self) -> Weak<Inner<A>> {
-        Arc::downgrade(&self.inner)
+    fn weak(&self) -> WeakShared<Inner<A>> {
+        Shared::downgrade(&self.inner)
     }
 
     pub(crate) fn core(&self) -> &crate::runner::Core {
@@ -251,7 +252,7 @@ impl<A: Actor> Context<A> {
 
     /// Runs `work` on its own task until it ends, the returned handle is
     /// cancelled or the incarnation ends, whichever comes first.
-    fn spawn_scoped<Fut>(&mut self, work: impl FnOnce(Weak<Inner<A>>) -> Fut) -> TimerHandle
+    fn spawn_scoped<Fut>(&mut self, work: impl FnOnce(WeakShared<Inner<A>>) -> Fut) -> TimerHandle
     where
         Fut: Future<Output = ()> + Send + 'static,
     {
@@ -267,7 +268,7 @@ impl<A: Actor> Context<A> {
 
 /// Tells `msg` to the actor if it is still there; false if it is gone or
 /// stopped taking messages.
-async fn deliver<A: Handler<M>, M: Send + 'static>(weak: &Weak<Inner<A>>, msg: M) -> bool {
+async fn deliver<A: Handler<M>, M: Send + 'static>(weak: &WeakShared<Inner<A>>, msg: M) -> bool {
     match weak.upgrade() {
         Some(inner) => send_tell(&inner, msg).await.is_ok(),
         None => false,

@@ -87,8 +87,8 @@
 //!   `macros`); `CONCURRENCY.md` in the repository lists each protocol of
 //!   the runtime, its invariant and the loom model that checks it.
 
-// `unsafe` is allowed in two modules, `envelope` and `reply`, whose docs
-// prove it sound.
+// `unsafe` is allowed in three modules, `envelope`, `reply` and `shared`,
+// whose docs prove it sound.
 #![deny(unsafe_code)]
 
 // Lets the macros' `::actor_core::…` paths resolve inside this crate too.
@@ -108,6 +108,7 @@ mod padded;
 mod registry;
 mod reply;
 mod runner;
+mod shared;
 pub mod supervisor;
 mod system;
 #[cfg(test)]

@@ -7,16 +7,26 @@
 //! `src/tests/loom_*.rs` explore every interleaving of the real code.
 //!
 //! `Arc` is `std`'s in both builds: it only owns memory here (no protocol is
-//! built on its count), and loom's `Arc` cannot hold trait objects.
+//! built on its count), and loom's `Arc` cannot hold trait objects. The
+//! same holds for the counts of `crate::shared::Shared` ([`counts`]); the
+//! blocks its memory comes from are a protocol, on the facade's atomics.
 
 #[cfg(not(actor_loom))]
 pub(crate) mod sync {
-    pub(crate) use std::sync::{Arc, Mutex, MutexGuard, Weak};
+    pub(crate) use std::sync::{Arc, Mutex, MutexGuard};
 
     /// Atomic integers and orderings.
     pub(crate) mod atomic {
-        pub(crate) use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicU64, AtomicUsize, Ordering};
+        pub(crate) use std::sync::atomic::{
+            AtomicBool, AtomicPtr, AtomicU8, AtomicU32, AtomicU64, AtomicUsize, Ordering,
+        };
     }
+}
+
+/// The counts of `crate::shared::Shared`: `std`'s in both builds, as
+/// `Arc`'s are, so the models may hand shared cells to any thread.
+pub(crate) mod counts {
+    pub(crate) use std::sync::atomic::{AtomicUsize, Ordering, fence};
 }
 
 /// A cell for data whose exclusive access a protocol guarantees; loom's
@@ -54,11 +64,13 @@ pub(crate) mod cell {
 #[cfg(actor_loom)]
 pub(crate) mod sync {
     pub(crate) use loom::sync::{Mutex, MutexGuard};
-    pub(crate) use std::sync::{Arc, Weak};
+    pub(crate) use std::sync::Arc;
 
     /// Atomic integers and orderings.
     pub(crate) mod atomic {
-        pub(crate) use loom::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicU64, AtomicUsize, Ordering};
+        pub(crate) use loom::sync::atomic::{
+            AtomicBool, AtomicPtr, AtomicU8, AtomicU32, AtomicU64, AtomicUsize, Ordering,
+        };
     }
 }
 

@@ -47,9 +47,10 @@ use crate::events;
 use crate::loom::AtomicWaker;
 use crate::loom::chan;
 use crate::loom::lock;
+use crate::loom::sync::Mutex;
 use crate::loom::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
-use crate::loom::sync::{Arc, Mutex};
 use crate::mailbox::{self, Envelope, MAX_CAPACITY, MailboxRx};
+use crate::shared::{Erase, Shared, SharedDyn};
 use crate::supervisor::ChildSupervision;
 use crate::system::ActorSystem;
 
@@ -367,8 +368,8 @@ pub(crate) struct Inner<A: Actor> {
 
 impl<A: Actor> Inner<A> {
     /// A cell with one counted handle: the one its spawner hands out.
-    pub(crate) fn new(core: Core, tx: chan::Sender<Envelope<A>>) -> Arc<Self> {
-        Arc::new(Inner { tx, strong: AtomicUsize::new(1), core })
+    pub(crate) fn new(core: Core, tx: chan::Sender<Envelope<A>>) -> Shared<Self> {
+        Shared::new(Inner { tx, strong: AtomicUsize::new(1), core })
     }
 
     pub(crate) fn metrics(&self) -> ActorMetrics {
@@ -381,6 +382,12 @@ impl<A: Actor> Inner<A> {
 pub(crate) trait ActorCell: Send + Sync + 'static {
     fn core(&self) -> &Core;
     fn metrics(&self) -> ActorMetrics;
+}
+
+impl<A: Actor> Erase<dyn ActorCell> for Inner<A> {
+    fn erase(&self) -> &dyn ActorCell {
+        self
+    }
 }
 
 impl<A: Actor> ActorCell for Inner<A> {
@@ -429,8 +436,7 @@ pub(crate) fn spawn<A: Actor>(
     let id = system.next_id();
     let (tx, rx) = chan::channel(capacity);
     let inner = Inner::new(Core::new(id, &mut opts), tx);
-    let cell: Arc<dyn ActorCell> = inner.clone();
-    system.insert_cell(cell)?;
+    system.insert_cell(SharedDyn::new(inner.clone()))?;
     let span = tracing::info_span!("actor", actor.id = id.get(), actor.name = %inner.core.name);
     let task = Runner::new(&inner, system, rx, opts.supervision).run(actor);
     // Detached: the actor is reached through its status word, never its
@@ -603,7 +609,7 @@ pub(crate) fn nothing_to_drain<A: Actor>(core: &Core, mailbox: &mut MailboxRx<A>
 /// no value lives across more suspension points than it must, and what is
 /// rare (a drain with messages queued, the aftermath of a panic) is boxed.
 struct Runner<A: Actor> {
-    inner: Arc<Inner<A>>,
+    inner: Shared<Inner<A>>,
     /// The context handlers see; also the runner's handle to the system.
     ctx: Context<A>,
     mailbox: MailboxRx<A>,
@@ -620,7 +626,7 @@ struct Runner<A: Actor> {
 #[allow(clippy::manual_async_fn)]
 impl<A: Actor> Runner<A> {
     fn new(
-        inner: &Arc<Inner<A>>,
+        inner: &Shared<Inner<A>>,
         system: &ActorSystem,
         rx: chan::Receiver<Envelope<A>>,
         supervision: Option<Box<ChildSupervision<A>>>,
@@ -975,6 +981,13 @@ mod tests {
         // Dropped unpolled: the runner settles the actor.
         drop(task);
         size
+    }
+
+    // Every actor's shared cell must come from the blocks of cells: one
+    // that outgrew a cell is allocated alone, and spawning slows by a third.
+    #[test]
+    fn an_actors_cell_is_carved_from_blocks() {
+        assert!(crate::shared::Shared::<Inner<Small>>::is_carved());
     }
 
     // A small actor's task must fit tokio's 384-byte task cell (the cell

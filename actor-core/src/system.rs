@@ -36,6 +36,7 @@ use crate::loom::sync::{Arc, Mutex};
 use crate::padded::Padded;
 use crate::registry::Registry;
 use crate::runner::{self, ActorCell, Core, SpawnOptions};
+use crate::shared::SharedDyn;
 
 const SHARDS: usize = 16;
 /// Consecutive ids per shard run (see [`ActorSystem::shard`]).
@@ -48,7 +49,7 @@ type Shard = Mutex<Slab>;
 /// is stored in its core, so removal touches one place and hashes nothing.
 #[derive(Default)]
 struct Slab {
-    cells: Vec<Option<Arc<dyn ActorCell>>>,
+    cells: Vec<Option<SharedDyn<dyn ActorCell>>>,
     /// Empty places, reused last-freed first.
     free: Vec<usize>,
     len: usize,
@@ -56,7 +57,7 @@ struct Slab {
 
 impl Slab {
     /// Inserts the cell and records its place in its core.
-    fn insert(&mut self, cell: Arc<dyn ActorCell>) {
+    fn insert(&mut self, cell: SharedDyn<dyn ActorCell>) {
         let at = self.free.pop().unwrap_or(self.cells.len());
         // Relaxed: read back only under this shard's lock. A shard of more
         // than 2^32 actors would need hundreds of gigabytes.
@@ -71,7 +72,7 @@ impl Slab {
 
     /// Removes the cell at `at` if it is actor `id`'s (removal may be asked
     /// twice, and the place may hold a newer actor by then).
-    fn remove(&mut self, at: usize, id: ActorId) -> Option<Arc<dyn ActorCell>> {
+    fn remove(&mut self, at: usize, id: ActorId) -> Option<SharedDyn<dyn ActorCell>> {
         let place = self.cells.get_mut(at)?;
         if place.as_ref().is_none_or(|cell| cell.core().id != id) {
             return None;
@@ -90,7 +91,7 @@ impl Slab {
         cell
     }
 
-    fn cells(&self) -> impl Iterator<Item = &Arc<dyn ActorCell>> {
+    fn cells(&self) -> impl Iterator<Item = &SharedDyn<dyn ActorCell>> {
         self.cells.iter().flatten()
     }
 }
@@ -327,7 +328,7 @@ impl ActorSystem {
         // then anything left over, each pass in reverse spawn order. Every
         // actor that stops meanwhile logs itself (`record_stop`).
         for top_level_only in [true, false] {
-            let mut cells: Vec<Arc<dyn ActorCell>> =
+            let mut cells: Vec<SharedDyn<dyn ActorCell>> =
                 self.entries().into_iter().filter(|cell| !top_level_only || cell.core().parent.is_none()).collect();
             cells.sort_by_key(|cell| std::cmp::Reverse(cell.core().id));
             for cell in cells {
@@ -471,7 +472,7 @@ impl ActorSystem {
         &self.inner.table[(id.get() as usize / SHARD_RUN) % SHARDS]
     }
 
-    fn entries(&self) -> Vec<Arc<dyn ActorCell>> {
+    fn entries(&self) -> Vec<SharedDyn<dyn ActorCell>> {
         let mut out = Vec::new();
         for shard in &self.inner.table {
             out.extend(lock(shard).cells().cloned());
@@ -482,7 +483,7 @@ impl ActorSystem {
     /// Adds a new actor to the table, unless shutdown began. The check and
     /// the insert happen under the shard lock that shutdown also takes after
     /// raising `stopping`, so no actor escapes a shutdown.
-    pub(crate) fn insert_cell(&self, cell: Arc<dyn ActorCell>) -> Result<(), SpawnError> {
+    pub(crate) fn insert_cell(&self, cell: SharedDyn<dyn ActorCell>) -> Result<(), SpawnError> {
         let id = cell.core().id;
         let mut shard = lock(self.shard(id));
         if self.inner.stopping.load(Ordering::SeqCst) {

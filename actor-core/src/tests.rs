@@ -7,6 +7,7 @@
 //! protocols, their invariants and the commands are listed in
 //! `CONCURRENCY.md` at the repository root.
 
+mod loom_blocks;
 mod loom_mailbox;
 mod loom_registry;
 mod loom_reply;
@@ -21,11 +22,11 @@ use crate::actor_ref::ActorId;
 use crate::context::Context;
 use crate::loom::chan;
 use crate::loom::check::block_on;
-use crate::loom::sync::Arc;
 use crate::mailbox::MailboxRx;
 use crate::runner::{
     Core, Ended, Inner, KILL, Next, Receiving, STOP, STOPPING, SpawnOptions, nothing_to_drain, poll_next, stop_reason,
 };
+use crate::shared::Shared;
 
 /// The actor type of the models; its handlers never run (the models count
 /// envelopes, they do not need a context).
@@ -46,7 +47,7 @@ impl Handler<Ping> for Probe {
 
 /// An actor cell (core, sending side, one counted handle) and its mailbox,
 /// built as `runner::spawn` builds them, without a task.
-pub(crate) fn cell(id: u64, capacity: usize) -> (Arc<Inner<Probe>>, MailboxRx<Probe>) {
+pub(crate) fn cell(id: u64, capacity: usize) -> (Shared<Inner<Probe>>, MailboxRx<Probe>) {
     let (tx, rx) = chan::channel(capacity);
     let core = Core::new::<Probe>(ActorId::new(id), &mut SpawnOptions::default());
     (Inner::new(core, tx), MailboxRx::new(rx))

@@ -27,13 +27,15 @@ use crate::error::Lagged;
 use crate::loom::sync::Arc;
 use crate::loom::sync::atomic::{AtomicU64, Ordering};
 use crate::runner::Inner;
+use crate::shared::Shared;
 
 /// Delivers a [`Lagged`] notice to the actor; false if it stopped.
-pub(crate) type LagSink<A> = for<'a> fn(&'a Arc<Inner<A>>, Lagged) -> Pin<Box<dyn Future<Output = bool> + Send + 'a>>;
+pub(crate) type LagSink<A> =
+    for<'a> fn(&'a Shared<Inner<A>>, Lagged) -> Pin<Box<dyn Future<Output = bool> + Send + 'a>>;
 
 /// The [`LagSink`] of an actor that handles [`Lagged`].
 pub(crate) fn tell_lag<A: Handler<Lagged>>(
-    target: &Arc<Inner<A>>,
+    target: &Shared<Inner<A>>,
     lagged: Lagged,
 ) -> Pin<Box<dyn Future<Output = bool> + Send + '_>> {
     Box::pin(async move { send_tell(target, lagged).await.is_ok() })
@@ -236,7 +238,7 @@ where
     handle
 }
 
-async fn run<E, A>(mut fw: Forwarder<E>, target: Arc<Inner<A>>, token: CancellationToken, on_lag: Option<LagSink<A>>)
+async fn run<E, A>(mut fw: Forwarder<E>, target: Shared<Inner<A>>, token: CancellationToken, on_lag: Option<LagSink<A>>)
 where
     E: Clone + Send + 'static,
     A: Handler<E>,

@@ -346,11 +346,6 @@ impl<T> Receiver<T> {
         let st = lock(&self.chan.state);
         self.chan.cap - st.queue.len() - st.reserved
     }
-
-    /// True if no message is queued now.
-    pub(crate) fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
 }
 
 impl<T> Drop for Receiver<T> {
