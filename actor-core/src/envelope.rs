@@ -617,7 +617,8 @@ mod tests {
     fn context(system: &ActorSystem) -> Context<Counter> {
         let (tx, _rx) = chan::channel(4);
         let core = Core::new::<Counter>(ActorId::new(1), &mut SpawnOptions::default());
-        Context::new(Inner::new(core, tx), system.clone())
+        let [inner] = Inner::new(core, tx);
+        Context::new(inner, system.clone())
     }
 
     /// Handles `env` to the end; true if its future ran in the slot.

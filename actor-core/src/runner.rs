@@ -367,8 +367,9 @@ pub(crate) struct Inner<A: Actor> {
 }
 
 impl<A: Actor> Inner<A> {
-    /// A cell with one counted handle: the one its spawner hands out.
-    pub(crate) fn new(core: Core, tx: chan::Sender<Envelope<A>>) -> Shared<Self> {
+    /// A cell with `N` handles, of which one is counted as an `ActorRef`:
+    /// the one its spawner hands out.
+    pub(crate) fn new<const N: usize>(core: Core, tx: chan::Sender<Envelope<A>>) -> [Shared<Self>; N] {
         Shared::new(Inner { tx, strong: AtomicUsize::new(1), core })
     }
 
@@ -435,10 +436,11 @@ pub(crate) fn spawn<A: Actor>(
     let capacity = check_capacity(A::MAILBOX)?;
     let id = system.next_id();
     let (tx, rx) = chan::channel(capacity);
-    let inner = Inner::new(Core::new(id, &mut opts), tx);
-    system.insert_cell(SharedDyn::new(inner.clone()))?;
+    // The `ActorRef`'s, the table's, and the runner's two.
+    let [inner, in_table, in_runner, in_context] = Inner::new(Core::new(id, &mut opts), tx);
+    system.insert_cell(SharedDyn::new(in_table))?;
     let span = tracing::info_span!("actor", actor.id = id.get(), actor.name = %inner.core.name);
-    let task = Runner::new(&inner, system, rx, opts.supervision).run(actor);
+    let task = Runner::new([in_runner, in_context], system, rx, opts.supervision).run(actor);
     // Detached: the actor is reached through its status word, never its
     // join handle. A span no subscriber listens to is not kept: it would
     // only make every actor's task larger.
@@ -625,15 +627,16 @@ struct Runner<A: Actor> {
 // (`after_stop_request`, the boxed drain and panic handling) stay `async fn`s.
 #[allow(clippy::manual_async_fn)]
 impl<A: Actor> Runner<A> {
+    /// Takes two handles to the cell: its own and the context's.
     fn new(
-        inner: &Shared<Inner<A>>,
+        [inner, in_context]: [Shared<Inner<A>>; 2],
         system: &ActorSystem,
         rx: chan::Receiver<Envelope<A>>,
         supervision: Option<Box<ChildSupervision<A>>>,
     ) -> Self {
         Runner {
-            inner: inner.clone(),
-            ctx: Context::new(inner.clone(), system.clone()),
+            inner,
+            ctx: Context::new(in_context, system.clone()),
             mailbox: MailboxRx::new(rx),
             supervision,
             slot: FutureSlot::new(),
@@ -975,8 +978,8 @@ mod tests {
     /// spawning it.
     fn task_size<A: Actor>(system: &ActorSystem, actor: A) -> usize {
         let (tx, rx) = chan::channel(A::MAILBOX);
-        let inner = Inner::new(Core::new(system.next_id(), &mut SpawnOptions::<A>::default()), tx);
-        let task = Runner::new(&inner, system, rx, None).run(actor);
+        let handles = Inner::new(Core::new(system.next_id(), &mut SpawnOptions::<A>::default()), tx);
+        let task = Runner::new(handles, system, rx, None).run(actor);
         let size = size_of_val(&task);
         // Dropped unpolled: the runner settles the actor.
         drop(task);

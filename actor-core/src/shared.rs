@@ -73,11 +73,14 @@ unsafe impl<T: Send + Sync> Send for Shared<T> {}
 unsafe impl<T: Send + Sync> Sync for Shared<T> {}
 
 impl<T> Shared<T> {
-    pub(crate) fn new(value: T) -> Self {
+    /// `N` strong handles to a new value, counted at once (cloning would
+    /// cost an atomic read-modify-write each).
+    pub(crate) fn new<const N: usize>(value: T) -> [Self; N] {
+        const { assert!(N > 0, "a value needs a handle") };
         let ptr = blocks::alloc(Layout::new::<Counted<T>>()).cast::<Counted<T>>();
         // SAFETY: fresh memory with `Counted<T>`'s layout.
-        unsafe { ptr.write(Counted { strong: AtomicUsize::new(1), weak: AtomicUsize::new(1), value }) };
-        Shared { ptr, owns: PhantomData }
+        unsafe { ptr.write(Counted { strong: AtomicUsize::new(N), weak: AtomicUsize::new(1), value }) };
+        [(); N].map(|()| Shared { ptr, owns: PhantomData })
     }
 
     fn counted(&self) -> &Counted<T> {
@@ -347,7 +350,8 @@ mod tests {
 
     fn tracked() -> (Shared<Tracked>, Arc<AtomicUsize>) {
         let drops = Arc::new(AtomicUsize::new(0));
-        (Shared::new(Tracked(drops.clone())), drops)
+        let [shared] = Shared::new(Tracked(drops.clone()));
+        (shared, drops)
     }
 
     // A handle that drops the value twice, or never, or too early, fails.
@@ -365,6 +369,20 @@ mod tests {
         let weak2: WeakShared<Tracked> = weak.clone();
         drop(weak);
         assert!(weak2.upgrade().is_none());
+        assert_eq!(drops.load(Ordering::Relaxed), 1);
+    }
+
+    // Handles made together must each count: one too few drops the value
+    // while a handle still reads it.
+    #[test]
+    fn handles_made_together_each_count() {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let [a, b, c] = Shared::new(Tracked(drops.clone()));
+        drop(a);
+        drop(c);
+        assert_eq!(drops.load(Ordering::Relaxed), 0);
+        assert!(Shared::ptr_eq(&b, &b.clone()));
+        drop(b);
         assert_eq!(drops.load(Ordering::Relaxed), 1);
     }
 

@@ -50,7 +50,8 @@ impl Handler<Ping> for Probe {
 pub(crate) fn cell(id: u64, capacity: usize) -> (Shared<Inner<Probe>>, MailboxRx<Probe>) {
     let (tx, rx) = chan::channel(capacity);
     let core = Core::new::<Probe>(ActorId::new(id), &mut SpawnOptions::default());
-    (Inner::new(core, tx), MailboxRx::new(rx))
+    let [inner] = Inner::new(core, tx);
+    (inner, MailboxRx::new(rx))
 }
 
 /// What the modelled runner did.
