@@ -111,7 +111,9 @@ impl fmt::Display for ActorName {
 /// The non-generic part of an actor's cell: identity, status word, control
 /// waker, counters and the exit signal.
 ///
-/// Laid out by hand, in three parts of about a cache line each:
+/// Laid out by hand, in three parts of one cache line each (the cell starts
+/// on a line, after its two counts, the sender and the `ActorRef` count:
+/// see `shared::blocks`):
 ///
 /// 1. What every send reads (the status word, beside `Inner`'s sender),
 ///    and the name, which is only read.
@@ -991,6 +993,18 @@ mod tests {
     #[test]
     fn an_actors_cell_is_carved_from_blocks() {
         assert!(crate::shared::Shared::<Inner<Small>>::is_carved());
+    }
+
+    // The parts of `Core` must each fill one cache line of the carved cell
+    // (which starts on a line, with two 8-byte counts before `Inner`), or
+    // the actor's counter writes evict what every send reads.
+    #[test]
+    fn the_cells_parts_fall_on_their_own_cache_lines() {
+        use std::mem::offset_of;
+        let core = 16 + offset_of!(Inner<Small>, core);
+        assert_eq!(core + offset_of!(Core, control), 64);
+        assert_eq!(core + offset_of!(Core, stopped), 128);
+        assert_eq!(16 + size_of::<Inner<Small>>(), 192);
     }
 
     // A small actor's task must fit tokio's 384-byte task cell (the cell
