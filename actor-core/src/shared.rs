@@ -318,10 +318,9 @@ impl<D: ?Sized + 'static> Drop for SharedDyn<D> {
 
 #[cfg(all(test, not(actor_loom)))]
 mod tests {
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-
     use super::{Erase, Shared, SharedDyn, WeakShared};
+    use crate::loom::sync::Arc;
+    use crate::loom::sync::atomic::{AtomicUsize, Ordering};
 
     /// Counts its drops.
     struct Tracked(Arc<AtomicUsize>);
