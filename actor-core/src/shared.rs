@@ -48,6 +48,9 @@ use std::ptr::NonNull;
 
 use crate::loom::counts::{AtomicUsize, Ordering, fence};
 
+// Under `--cfg actor_loom` values are allocated one by one, and only the
+// block models use the blocks.
+#[cfg_attr(actor_loom, allow(dead_code))]
 pub(crate) mod blocks;
 
 /// More handles than this abort the process.
@@ -90,7 +93,7 @@ impl<T> Shared<T> {
 
     /// True if values of this type are carved from blocks (they fit a
     /// cell); the rest are allocated one by one.
-    #[cfg(test)]
+    #[cfg(all(test, not(actor_loom)))]
     pub(crate) fn is_carved() -> bool {
         blocks::fits(Layout::new::<Counted<T>>())
     }
