@@ -22,7 +22,11 @@
 //! # Invariants
 //!
 //! - `live` counts the block's cells that are not on its freed stack:
-//!   handed out (and not yet freed) or held by the carver. Its [`ABANDONED`]
+//!   handed out (and not yet freed) or held by the carver, which pushes
+//!   those it still holds onto the stack when it lets the block go. (A
+//!   block made for one cell when a thread's carver is gone is the
+//!   exception: it is never listed, and goes with that cell.) So an
+//!   adopted block has every free cell on its stack. Its [`ABANDONED`]
 //!   bit says no carver holds the block, its [`LISTED`] bit that the block
 //!   is on the adoptable list (only an abandoned block is). Every cell is
 //!   counted before it is handed out, and counted out by its free after it
@@ -322,12 +326,15 @@ impl Carver {
 
     /// A cell, counted in its block.
     pub(crate) fn carve(&mut self, list: &Adoptable) -> NonNull<u8> {
+        let mut adopted = false;
         loop {
             let Some(block) = self.block else {
                 match list.adopt() {
-                    // Every cell of it was carved once: it has only freed
-                    // ones to give, taken below.
-                    Some(block) => self.block = Some(block),
+                    // Its free cells are all on its stack, taken below.
+                    Some(block) => {
+                        self.block = Some(block);
+                        adopted = true;
+                    }
                     None => {
                         self.block = Some(new_block(CELLS));
                         self.untouched = 0;
@@ -351,6 +358,9 @@ impl Carver {
             // `Acquire`: pairs with the pushes' `Release`, so the freers'
             // last uses of the cells and their links come before reuse.
             let taken = header.freed.swap(ptr::null_mut(), Ordering::Acquire);
+            // A listed block has at least half its cells on its stack; one
+            // with none would be listed again and adopted again, forever.
+            debug_assert!(!(adopted && taken.is_null()), "an adopted block had no free cell");
             if !taken.is_null() {
                 let mut len = 0;
                 let mut at = taken;
@@ -375,7 +385,30 @@ impl Carver {
     pub(crate) fn abandon(&mut self, list: &Adoptable) -> bool {
         let Some(block) = self.block.take() else { return false };
         let unissued = CELLS - self.untouched + self.taken_len;
+        // The cells it holds unissued go on the freed stack, as one chain:
+        // whoever adopts the block finds every free cell there.
+        let (mut first, mut last) = (self.taken, self.taken);
+        // SAFETY: the taken cells and their links (null-ended, as the stack
+        // they came from), this carver's.
+        while !last.is_null() && unsafe { !(*last).next.is_null() } {
+            // SAFETY: as above.
+            last = unsafe { (*last).next };
+        }
+        for i in self.untouched..CELLS {
+            let free = cell(block, i).cast::<Free>().as_ptr();
+            // SAFETY: a cell never handed out, this carver's.
+            unsafe { (*free).next = first };
+            first = free;
+            if last.is_null() {
+                last = free;
+            }
+        }
         (self.taken, self.taken_len, self.untouched) = (ptr::null_mut(), 0, CELLS);
+        // SAFETY: this carver's block, until the step below.
+        let header = unsafe { header(block) };
+        if !first.is_null() {
+            push_freed(header, first, last);
+        }
         // SAFETY: this carver's block, given up by this step. The cells it
         // held unissued are counted out (`unissued <= count`).
         unsafe { settle(block, list, |live| live + ABANDONED - unissued) }
@@ -393,20 +426,27 @@ pub(crate) unsafe fn release(cell: NonNull<u8>, list: &Adoptable) -> bool {
     // SAFETY: the caller holds a cell of the block until the step below.
     let header = unsafe { header(block) };
     let free = cell.cast::<Free>().as_ptr();
+    push_freed(header, free, free);
+    // SAFETY: the caller's cell, counted out by this step.
+    unsafe { settle(block, list, |live| live - 1) }
+}
+
+/// Pushes the chain of cells `first` to `last` (linked through their first
+/// word) onto the block's freed stack. The cells are the caller's, their
+/// memory unused.
+fn push_freed(header: &Header, first: *mut Free, last: *mut Free) {
     let mut head = header.freed.load(Ordering::Relaxed);
     loop {
-        // SAFETY: the cell is the caller's, and large enough for a link.
-        unsafe { (*free).next = head };
-        // `Release`: the link and the caller's last uses of the cell come
+        // SAFETY: the last cell is the caller's, large enough for a link.
+        unsafe { (*last).next = head };
+        // `Release`: the links and the caller's last uses of the cells come
         // before the carver's `Acquire` take; `Relaxed` on failure, which
         // only retries.
-        match header.freed.compare_exchange_weak(head, free, Ordering::Release, Ordering::Relaxed) {
+        match header.freed.compare_exchange_weak(head, first, Ordering::Release, Ordering::Relaxed) {
             Ok(_) => break,
             Err(now) => head = now,
         }
     }
-    // SAFETY: the caller's cell, counted out by this step.
-    unsafe { settle(block, list, |live| live - 1) }
 }
 
 /// The process's adoptable blocks.
@@ -554,6 +594,51 @@ mod tests {
         let mut freed = free_all(Cells(adopted), &list) + free_all(Cells(cells), &list);
         freed += usize::from(first.abandon(&list)) + usize::from(second.abandon(&list));
         assert_eq!(freed, 2);
+        assert!(list.is_empty());
+    }
+
+    // A block let go before it was used up (its thread exited) must be
+    // adopted with its never-used cells, or its adopter finds nothing to
+    // carve and lists it again, forever.
+    #[test]
+    fn a_block_let_go_early_is_adopted_with_all_its_room() {
+        let list = Adoptable::new();
+        let mut exited = Carver::new();
+        let kept = carve(&mut exited, 3, &list);
+        let taken = Cells(vec![exited.carve(&list)]);
+        assert_eq!(free_all(taken, &list), 0);
+        assert!(!exited.abandon(&list));
+        assert!(!list.is_empty(), "a block with three cells out was not listed");
+        let mut next = Carver::new();
+        let carved = carve(&mut next, CELLS - 3, &list);
+        let mut all: HashSet<_> = carved.iter().copied().collect();
+        all.extend(kept.iter().copied());
+        assert_eq!(all.len(), CELLS, "a cell was handed out twice, or the block was not adopted");
+        assert_eq!(free_all(Cells(kept), &list) + free_all(Cells(carved), &list), 0);
+        assert!(next.abandon(&list));
+        assert!(list.is_empty());
+    }
+
+    // Cells a carver took back but did not hand out again must go back on
+    // the stack when it lets the block go, or they are lost to adopters.
+    #[test]
+    fn cells_taken_back_but_unused_return_to_the_stack() {
+        let list = Adoptable::new();
+        let mut first = Carver::new();
+        let mut cells = carve(&mut first, CELLS, &list);
+        let block: HashSet<_> = cells.iter().copied().collect();
+        assert_eq!(free_all(Cells(cells.drain(..10).collect()), &list), 0);
+        // Takes the ten back, hands out one, lets the block go with nine.
+        cells.push(first.carve(&list));
+        assert!(!first.abandon(&list));
+        assert_eq!(free_all(Cells(cells.drain(..40).collect()), &list), 0);
+        assert!(!list.is_empty());
+        let mut second = Carver::new();
+        let carved = carve(&mut second, 49, &list);
+        assert!(carved.iter().all(|c| block.contains(c) && !cells.contains(c)), "not the free cells of the block");
+        assert_eq!(carved.iter().collect::<HashSet<_>>().len(), 49);
+        assert_eq!(free_all(Cells(carved), &list) + free_all(Cells(cells), &list), 0);
+        assert!(second.abandon(&list));
         assert!(list.is_empty());
     }
 
