@@ -31,16 +31,17 @@
 //!   is on the adoptable list (only an abandoned block is). Every cell is
 //!   counted before it is handed out, and counted out by its free after it
 //!   is on the stack, so while a block is abandoned its count only falls.
-//! - Whoever brings `live` to exactly `ABANDONED` (a free, or the abandon)
-//!   frees the block, once: nobody holds a cell, no carver holds it, and it
-//!   is on no list.
-//! - The bits change under the adoptable list's lock only, with the list
-//!   itself: listing (a free or an abandon that leaves between one and
-//!   `LIST_AT` cells held in an abandoned block), taking the last cell of a
-//!   listed block (which unlinks it, then frees it) and adoption (which
-//!   unlinks it and clears both bits). A step that only moves the count
-//!   takes no lock. So a listed block is never freed while on the list,
-//!   and the lock orders its unlinking against its adoption.
+//! - Whoever brings the count of an abandoned block to zero (a free, or the
+//!   abandon) frees the block, once, after unlinking it if it was listed:
+//!   nobody holds a cell and no carver holds it.
+//! - The `LISTED` bit changes under the adoptable list's lock only, with
+//!   the list itself: listing (a free or an abandon that leaves between one
+//!   and `LIST_AT` cells held in an abandoned block), taking the last cell
+//!   of a listed block (which unlinks it, then frees it) and adoption
+//!   (which unlinks it and clears both bits). The abandon sets `ABANDONED`,
+//!   under the lock only when it lists the block; a step that only moves
+//!   the count takes no lock. So a listed block is never freed while on
+//!   the list, and the lock orders its unlinking against its adoption.
 //! - Any thread pushes onto the freed stack; only the block's carver takes
 //!   from it, and always the whole stack at once (a swap), so a push never
 //!   races with a pop of the cell under it (no ABA).
