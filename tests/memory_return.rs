@@ -1,7 +1,8 @@
 //! Memory return: once its actors stopped and its runtime is gone, a system
 //! has given back all it allocated, including the blocks that actors'
 //! shared cells were carved from (freed on other threads than the one that
-//! carved them, and held by worker threads until they exit).
+//! carved them, listed half empty and taken over by the next burst of
+//! spawns, and held by worker threads until they exit).
 
 use actor_core::prelude::*;
 
@@ -14,7 +15,7 @@ mod alloc_count;
 static ALLOC: alloc_count::CountingAlloc = alloc_count::CountingAlloc;
 
 /// Enough actors for many blocks of cells on each worker.
-const ACTORS: usize = 3_000;
+const ACTORS: usize = 4_000;
 
 #[derive(Default)]
 struct Counter {
@@ -31,9 +32,11 @@ impl Counter {
     }
 }
 
-/// Spawns actors from two tasks (so both workers carve cells), asks each
-/// once, stops half of them and drops every handle of the other half, then
-/// shuts the system and the runtime down.
+/// Spawns actors from two tasks (so both workers carve cells) in two
+/// bursts: after the first, three in four stop, leaving its blocks mostly
+/// empty for the second to take over. Asks each actor once, then
+/// stops half of them and drops every handle of the other half, and shuts
+/// the system and the runtime down.
 fn cycle() {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
     runtime.block_on(async {
@@ -42,18 +45,31 @@ fn cycle() {
             .map(|_| {
                 let system = system.clone();
                 tokio::spawn(async move {
-                    let mut refs = Vec::with_capacity(ACTORS / 2);
-                    for _ in 0..ACTORS / 2 {
-                        refs.push(system.spawn(Counter::default()).expect("spawn"));
+                    let mut kept = Vec::new();
+                    for round in 0..2 {
+                        let mut burst = Vec::with_capacity(ACTORS / 4);
+                        for _ in 0..ACTORS / 4 {
+                            let actor = system.spawn(Counter::default()).expect("spawn");
+                            assert_eq!(actor.ask(Add { by: 1 }).await.expect("ask"), 1);
+                            burst.push(actor);
+                        }
+                        for (i, actor) in burst.into_iter().enumerate() {
+                            if round == 0 && i % 4 != 0 {
+                                actor.stop();
+                                assert_eq!(actor.wait_for_stop().await, ExitReason::Normal);
+                            } else {
+                                kept.push(actor);
+                            }
+                        }
                     }
-                    refs
+                    kept
                 })
             })
             .collect();
         for spawner in spawners {
             let refs = spawner.await.expect("spawner");
             for (i, actor) in refs.into_iter().enumerate() {
-                assert_eq!(actor.ask(Add { by: 1 }).await.expect("ask"), 1);
+                assert_eq!(actor.ask(Add { by: 1 }).await.expect("ask"), 2);
                 if i % 2 == 0 {
                     actor.stop();
                     assert_eq!(actor.wait_for_stop().await, ExitReason::Normal);
