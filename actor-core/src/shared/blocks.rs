@@ -598,6 +598,24 @@ mod tests {
         assert!(list.is_empty());
     }
 
+    /// Another carver adopts the listed block of `held` and must get its
+    /// `free` free cells, each once and none of those held; then everything
+    /// goes back and the adopter's abandon frees the block.
+    fn adopt_and_check(list: &Adoptable, held: Vec<NonNull<u8>>, free: usize) {
+        assert!(!list.is_empty(), "the block was not listed");
+        let mut adopter = Carver::new();
+        let carved = carve(&mut adopter, free, list);
+        let block = super::block_of(held[0]);
+        assert!(
+            carved.iter().all(|&c| super::block_of(c) == block && !held.contains(&c)),
+            "not the block's free cells"
+        );
+        assert_eq!(carved.iter().collect::<HashSet<_>>().len(), free, "a cell was handed out twice");
+        assert_eq!(free_all(Cells(carved), list) + free_all(Cells(held), list), 0);
+        assert!(adopter.abandon(list));
+        assert!(list.is_empty());
+    }
+
     // A block let go before it was used up (its thread exited) must be
     // adopted with its never-used cells, or its adopter finds nothing to
     // carve and lists it again, forever.
@@ -609,15 +627,7 @@ mod tests {
         let taken = Cells(vec![exited.carve(&list)]);
         assert_eq!(free_all(taken, &list), 0);
         assert!(!exited.abandon(&list));
-        assert!(!list.is_empty(), "a block with three cells out was not listed");
-        let mut next = Carver::new();
-        let carved = carve(&mut next, CELLS - 3, &list);
-        let mut all: HashSet<_> = carved.iter().copied().collect();
-        all.extend(kept.iter().copied());
-        assert_eq!(all.len(), CELLS, "a cell was handed out twice, or the block was not adopted");
-        assert_eq!(free_all(Cells(kept), &list) + free_all(Cells(carved), &list), 0);
-        assert!(next.abandon(&list));
-        assert!(list.is_empty());
+        adopt_and_check(&list, kept, CELLS - 3);
     }
 
     // Cells a carver took back but did not hand out again must go back on
@@ -627,20 +637,12 @@ mod tests {
         let list = Adoptable::new();
         let mut first = Carver::new();
         let mut cells = carve(&mut first, CELLS, &list);
-        let block: HashSet<_> = cells.iter().copied().collect();
         assert_eq!(free_all(Cells(cells.drain(..10).collect()), &list), 0);
         // Takes the ten back, hands out one, lets the block go with nine.
         cells.push(first.carve(&list));
         assert!(!first.abandon(&list));
         assert_eq!(free_all(Cells(cells.drain(..40).collect()), &list), 0);
-        assert!(!list.is_empty());
-        let mut second = Carver::new();
-        let carved = carve(&mut second, 49, &list);
-        assert!(carved.iter().all(|c| block.contains(c) && !cells.contains(c)), "not the free cells of the block");
-        assert_eq!(carved.iter().collect::<HashSet<_>>().len(), 49);
-        assert_eq!(free_all(Cells(carved), &list) + free_all(Cells(cells), &list), 0);
-        assert!(second.abandon(&list));
-        assert!(list.is_empty());
+        adopt_and_check(&list, cells, 49);
     }
 
     // A listed block whose last cell leaves is taken off the list and
