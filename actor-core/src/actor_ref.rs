@@ -352,20 +352,20 @@ pub(crate) enum TellFuture<'a, A: Actor, M> {
     /// Not sent yet and not waiting; `env` is `None` once finished.
     Now { inner: &'a Inner<A>, env: Option<TellEnvelope<A, M>> },
     /// Waiting for mailbox space.
-    Waiting(Box<TellWaiting<'a, A, M>>),
+    Waiting(TellWaiting<'a, A, M>),
 }
 
-/// A `tell` waiting for space, and its envelope (`None` once sent).
-pub(crate) struct TellWaiting<'a, A: Actor, M> {
-    reserve: ReserveFuture<'a, A>,
-    env: Option<TellEnvelope<A, M>>,
-}
+/// A `tell` waiting for space: the reservation and the envelope, in one
+/// allocation. Dropping it drops the envelope unsent.
+pub(crate) type TellWaiting<'a, A, M> = Pin<
+    Box<dyn Future<Output = (Result<Permit<'a, Envelope<A>>, chan::SendError<()>>, TellEnvelope<A, M>)> + Send + 'a>,
+>;
 
 // Nothing in a `TellFuture` is pinned in place: the envelope is moved, and
-// the reserve future is boxed.
+// the waiting future is boxed.
 impl<A: Actor, M> Unpin for TellFuture<'_, A, M> {}
 
-impl<A: Handler<M>, M: Send + 'static> Future for TellFuture<'_, A, M> {
+impl<'a, A: Handler<M>, M: Send + 'static> Future for TellFuture<'a, A, M> {
     type Output = Result<(), SendError<M>>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
@@ -373,11 +373,11 @@ impl<A: Handler<M>, M: Send + 'static> Future for TellFuture<'_, A, M> {
         let (permit, env) = loop {
             match this {
                 TellFuture::Waiting(waiting) => {
-                    let permit = std::task::ready!(waiting.reserve.as_mut().poll(cx));
-                    break (permit, waiting.env.take());
+                    let (permit, env) = std::task::ready!(waiting.as_mut().poll(cx));
+                    break (permit, Some(env));
                 }
                 TellFuture::Now { inner, env } => {
-                    let inner: &Inner<A> = inner;
+                    let inner: &'a Inner<A> = inner;
                     let coop = std::task::ready!(tokio::task::coop::poll_proceed(cx));
                     match try_permit(inner) {
                         Ok(permit) => {
@@ -388,8 +388,8 @@ impl<A: Handler<M>, M: Send + 'static> Future for TellFuture<'_, A, M> {
                         Err(chan::TrySendError::Full(())) => {
                             // Full: wait for space (the rare path, boxed).
                             drop(coop);
-                            let reserve: ReserveFuture<'_, A> = Box::pin(inner.tx.reserve());
-                            *this = TellFuture::Waiting(Box::new(TellWaiting { reserve, env: env.take() }));
+                            let env = env.take().expect("a tell sends once");
+                            *this = TellFuture::Waiting(Box::pin(async move { (inner.tx.reserve().await, env) }));
                         }
                     }
                 }
