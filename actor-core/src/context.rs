@@ -73,6 +73,11 @@ impl<A: Actor> Context<A> {
         self.reply = reply;
     }
 
+    /// The message being handled is an ask.
+    pub(crate) fn is_request(&self) -> bool {
+        self.reply.is_some()
+    }
+
     /// The current request's reply side. Once `reply_later` handed out a
     /// `ReplySender`, failing it does nothing: the sender answers.
     pub(crate) fn take_reply(&mut self) -> Option<Arc<dyn ErasedSlot>> {

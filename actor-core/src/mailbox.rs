@@ -20,10 +20,14 @@
 //! else of the channel: not its length, which the senders keep on a cache
 //! line of their own. If it finds another message as soon as it comes back
 //! for more, without having waited in between, messages are arriving faster
-//! than it handles them: it then pulls up to [`BATCH`] envelopes with one
+//! than it handles them: it then pulls a batch of envelopes with one
 //! channel operation and handles them from a local buffer, which frees
 //! channel capacity in one step instead of one per message. The buffer is
 //! released whenever the actor goes idle, so an idle actor holds none.
+//!
+//! A batch is at most [`TELL_BATCH`] envelopes, or [`ASK_BATCH`] after a
+//! batch that answered an ask: each answer makes its asker runnable, and a
+//! large batch of answers wakes many tasks at once.
 
 use std::task::{Context as TaskContext, Poll, Waker};
 
@@ -31,16 +35,29 @@ use crate::actor::Actor;
 pub(crate) use crate::envelope::Envelope;
 use crate::loom::chan;
 
-/// How many envelopes one wakeup moves from the channel to the actor.
+/// How many envelopes one channel operation moves to the actor, unless the
+/// last batch answered an ask.
 ///
-/// Larger batches free channel capacity in fewer steps, but an actor that
-/// answers a batch of asks makes that many askers runnable at once, and the
-/// other worker keeps being woken to share them and going back to sleep: 64
-/// concurrent askers of one actor (the `ask_par` bench) ran at 0.81, 0.95,
-/// 0.94, 0.90 and 0.84 times the baseline with batches of 1, 8, 16, 32 and
-/// 64. With 16 instead of 32 one sender's tells (`tell`) run about 3%
-/// slower.
-pub(crate) const BATCH: usize = 16;
+/// Each fill costs atomic operations on lines the senders write too, and on
+/// two cores whose cache transfers are slow they dominate: in such a phase
+/// of the development machine, four senders of tells (the `tell4` bench)
+/// ran at 0.82–0.90, 0.79–0.85, 0.81–0.86, 0.92–1.13 and 0.97–1.10 times
+/// the baseline with batches of 1, 4, 16, 64 and 256 (medians 0.99 for 64
+/// and 1.04 for 256 over 16 alternating runs), and at the same speed with
+/// 16 to 256 otherwise. The actor yields to other tasks once per 128 fills
+/// (tokio's budget counts channel operations, not messages), so a larger
+/// batch would hold its worker longer.
+pub(crate) const TELL_BATCH: usize = 64;
+
+/// How many envelopes one channel operation moves to the actor after a batch
+/// that answered an ask.
+///
+/// An actor that answers a batch of asks makes that many askers runnable at
+/// once, and the other worker keeps being woken to share them and going back
+/// to sleep: 64 concurrent askers of one actor (the `ask_par` bench) ran at
+/// 0.81, 0.95, 0.94, 0.90 and 0.84 times the baseline with batches of 1, 8,
+/// 16, 32 and 64.
+pub(crate) const ASK_BATCH: usize = 16;
 
 /// The largest mailbox capacity tokio's semaphore supports.
 pub(crate) const MAX_CAPACITY: usize = usize::MAX >> 3;
@@ -49,7 +66,7 @@ pub(crate) const MAX_CAPACITY: usize = usize::MAX >> 3;
 /// handled yet.
 ///
 /// An idle actor woken for one message takes it into `next` and allocates
-/// nothing; when more are queued it takes up to [`BATCH`] at once into
+/// nothing; when more are queued it takes a batch at once into
 /// `batch`, stored reversed so that `pop` yields them in arrival order. What
 /// an incarnation did not handle stays for the next one.
 pub(crate) struct MailboxRx<A: Actor> {
@@ -82,7 +99,9 @@ impl<A: Actor> MailboxRx<A> {
     /// `burst`: the last fill took a lone message and the actor has not
     /// waited since, so a message found now starts a batch (see the module
     /// docs). [`took_one`](Self::took_one) tells which kind of fill this was.
-    pub(crate) fn poll_fill(&mut self, cx: &mut TaskContext<'_>, burst: bool) -> Poll<bool> {
+    /// `limit` (at most [`TELL_BATCH`]) bounds a batch.
+    pub(crate) fn poll_fill(&mut self, cx: &mut TaskContext<'_>, burst: bool, limit: usize) -> Poll<bool> {
+        debug_assert!(limit <= TELL_BATCH);
         debug_assert!(self.next.is_none() && self.batch.is_empty());
         if self.batch.capacity() == 0 {
             // Idle until now, or taking one message at a time: a lone message
@@ -95,9 +114,11 @@ impl<A: Actor> MailboxRx<A> {
             if !burst {
                 return Poll::Ready(true);
             }
-            self.batch.reserve_exact(BATCH);
         }
-        match self.rx.poll_recv_many(cx, &mut self.batch, BATCH) {
+        // A buffer for this batch: after asks a small one, and the first
+        // batch of tells grows it once.
+        self.batch.reserve_exact(limit);
+        match self.rx.poll_recv_many(cx, &mut self.batch, limit) {
             Poll::Ready(0) => Poll::Ready(self.next.is_some()),
             Poll::Ready(_) => {
                 self.batch.reverse();

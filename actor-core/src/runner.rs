@@ -49,7 +49,7 @@ use crate::loom::chan;
 use crate::loom::lock;
 use crate::loom::sync::Mutex;
 use crate::loom::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
-use crate::mailbox::{self, Envelope, MAX_CAPACITY, MailboxRx};
+use crate::mailbox::{self, ASK_BATCH, Envelope, MAX_CAPACITY, MailboxRx, TELL_BATCH};
 use crate::shared::{Erase, Shared, SharedDyn};
 use crate::supervisor::ChildSupervision;
 use crate::system::ActorSystem;
@@ -526,6 +526,9 @@ pub(crate) struct Receiving {
     /// The last fill took a lone message and the loop has not waited since
     /// (see [`MailboxRx::poll_fill`]).
     lone: bool,
+    /// A message handled since the last fill was an ask, so the next batch
+    /// is at most [`ASK_BATCH`].
+    answered: bool,
 }
 
 /// The next message: one already taken from the channel, or else the idle
@@ -545,7 +548,9 @@ pub(crate) fn poll_next<A: Actor>(
     if s & CLOSED_FOR_SENDS != 0 {
         return Poll::Ready(Next::Signal(s));
     }
-    match mailbox.poll_fill(cx, notes.lone) {
+    let limit = if notes.answered { ASK_BATCH } else { TELL_BATCH };
+    notes.answered = false;
+    match mailbox.poll_fill(cx, notes.lone, limit) {
         Poll::Ready(true) => {
             notes.lone = mailbox.took_one();
             // A lone message is a depth of one; only a batch asks the channel
@@ -836,6 +841,7 @@ impl<A: Actor> Runner<A> {
                 processed.store(processed.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
                 match result {
                     Ok(()) => {
+                        notes.answered |= self.ctx.is_request();
                         if let Some(exit) = self.ctx.end_message() {
                             return Ended::Exit(exit);
                         }
@@ -976,6 +982,13 @@ mod tests {
 
     impl Actor for Small {}
 
+    impl crate::actor::Handler<u64> for Small {
+        type Reply = ();
+        async fn handle(&mut self, n: u64, _ctx: &mut Context<Self>) {
+            self._count += n;
+        }
+    }
+
     /// The future of `actor`'s task, built as `spawn` builds it, without
     /// spawning it.
     fn task_size<A: Actor>(system: &ActorSystem, actor: A) -> usize {
@@ -1005,6 +1018,43 @@ mod tests {
         assert_eq!(core + offset_of!(Core, control), 64);
         assert_eq!(core + offset_of!(Core, stopped), 128);
         assert_eq!(16 + size_of::<Inner<Small>>(), 192);
+    }
+
+    // A busy actor takes `TELL_BATCH` tells per channel operation, and only
+    // `ASK_BATCH` after a batch that answered an ask.
+    #[tokio::test]
+    async fn a_batch_after_an_ask_is_smaller() {
+        let system = ActorSystem::new();
+        let core = Core::new(system.next_id(), &mut SpawnOptions::<Small>::default());
+        let (tx, rx) = chan::channel(256);
+        let queued = || 256 - tx.capacity();
+        for n in 0..200 {
+            tx.try_send(Envelope::<Small>::tell(n)).expect("space");
+        }
+        let mut mailbox = MailboxRx::new(rx);
+        let mut notes = Receiving::default();
+        let waker = std::task::Waker::noop();
+        let mut cx = TaskContext::from_waker(waker);
+        let mut next =
+            |mailbox: &mut MailboxRx<Small>, notes: &mut Receiving| match poll_next(&core, mailbox, notes, &mut cx) {
+                Poll::Ready(Next::Message(env)) => env,
+                _ => panic!("a message is queued"),
+            };
+        // The first message after idling comes alone.
+        drop(next(&mut mailbox, &mut notes));
+        assert_eq!(queued(), 199);
+        // More right behind it: a burst, the first of it alone, then a batch.
+        drop(next(&mut mailbox, &mut notes));
+        assert_eq!(queued(), 199 - 1 - TELL_BATCH);
+        while mailbox.pop_local().is_some() {}
+        // The loop notes that the batch answered an ask.
+        notes.answered = true;
+        drop(next(&mut mailbox, &mut notes));
+        assert_eq!(queued(), 199 - 1 - TELL_BATCH - ASK_BATCH);
+        while mailbox.pop_local().is_some() {}
+        // Only tells since: full batches again.
+        drop(next(&mut mailbox, &mut notes));
+        assert_eq!(queued(), 199 - 1 - 2 * TELL_BATCH - ASK_BATCH);
     }
 
     // A small actor's task must fit tokio's 384-byte task cell (the cell
