@@ -80,11 +80,6 @@ impl<A: Actor> MailboxRx<A> {
         MailboxRx { rx, next: None, batch: Vec::new() }
     }
 
-    /// Messages taken from the channel and not handled yet are waiting.
-    pub(crate) fn has_local(&self) -> bool {
-        self.next.is_some() || !self.batch.is_empty()
-    }
-
     /// The next message already taken from the channel, if any.
     pub(crate) fn pop_local(&mut self) -> Option<Envelope<A>> {
         self.next.take().or_else(|| self.batch.pop())

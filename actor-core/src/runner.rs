@@ -556,15 +556,21 @@ pub(crate) fn poll_next<A: Actor>(
     notes: &mut Receiving,
     cx: &mut TaskContext<'_>,
 ) -> Poll<Next<A>> {
-    if mailbox.has_local() {
+    if let Some(env) = mailbox.pop_local() {
         // Every `BUDGET_EVERY`th message taken from the buffer spends a unit
         // of the task's cooperative budget; when it is spent, the actor
-        // yields here (and comes back to the same message).
+        // puts the message back and yields (and comes back to it).
         notes.taken = notes.taken.wrapping_add(1);
         if notes.taken % BUDGET_EVERY == 0 {
-            std::task::ready!(tokio::task::coop::poll_proceed(cx)).made_progress();
+            match tokio::task::coop::poll_proceed(cx) {
+                Poll::Ready(coop) => coop.made_progress(),
+                Poll::Pending => {
+                    mailbox.unpop(env);
+                    return Poll::Pending;
+                }
+            }
         }
-        return Poll::Ready(Next::Message(mailbox.pop_local().expect("a message was taken")));
+        return Poll::Ready(Next::Message(env));
     }
     let s = core.load();
     if s & CLOSED_FOR_SENDS != 0 {
